@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, then the npm packages. Safe to run again.
+# - WebGPU in Node is Dawn (npm package "webgpu"). Without a GPU, Dawn runs on SwiftShader, a
+#   CPU Vulkan driver shipped by Debian's chromium package; Dawn also needs the Vulkan loader.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || missing+=(libvulkan1)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]} (SwiftShader Vulkan driver and loader for WebGPU without a GPU)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: no apt-get here; without a GPU, install a Vulkan loader and SwiftShader yourself (${missing[*]})" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund

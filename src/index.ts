@@ -1,0 +1,25 @@
+/** xnornet's public API. */
+export { Tensor, type DType, shapeSize } from './tensor/tensor.js';
+export {
+  BITS_PER_WORD,
+  type PackedWeights,
+  computeAlpha,
+  packActivations,
+  packWeights,
+  sign,
+  unpackActivations,
+  unpackWeights,
+  wordsFor,
+} from './tensor/bits.js';
+export * as reference from './reference/index.js';
+export {
+  type AdapterDescription,
+  type CreateContextOptions,
+  GpuContext,
+  GpuDeviceLostError,
+  GpuOperationError,
+  createContext,
+  withContext,
+} from './webgpu/context.js';
+export { GpuTensor } from './webgpu/gpu-tensor.js';
+export { packSigns } from './webgpu/kernels/pack-signs.js';

@@ -1,0 +1,44 @@
+/** Layer parameters shared by every backend, and the shape rules they imply. */
+
+export type Pair = readonly [number, number];
+
+/** model-format.md: `kernel`, `stride`, `padding` take a number or [h, w]. */
+export function toPair(value: number | readonly number[], what: string): Pair {
+  const pair = typeof value === 'number' ? [value, value] : value;
+  if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new RangeError(`${what} must be a non-negative integer or [h, w], got ${JSON.stringify(value)}`);
+  }
+  return [pair[0]!, pair[1]!];
+}
+
+export interface WindowParams {
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+}
+
+export type BinaryMode = 'bwn' | 'xnor';
+
+export interface BinaryConvParams {
+  stride: Pair;
+  padding: Pair;
+  mode: BinaryMode;
+  /** xnor only: false sets the paper's K factor to 1. */
+  scaleInput: boolean;
+}
+
+/** Output extent of a sliding window: floor((in + 2p - k) / s) + 1, which must be >= 1. */
+export function windowOutputSize(input: Pair, { kernel, stride, padding }: WindowParams, what: string): Pair {
+  const out = [0, 1].map((d) => {
+    if (stride[d]! < 1) throw new RangeError(`${what}: stride must be >= 1, got [${stride.join(', ')}]`);
+    if (kernel[d]! < 1) throw new RangeError(`${what}: kernel must be >= 1, got [${kernel.join(', ')}]`);
+    return Math.floor((input[d]! + 2 * padding[d]! - kernel[d]!) / stride[d]!) + 1;
+  });
+  if (out[0]! < 1 || out[1]! < 1) {
+    throw new RangeError(
+      `${what}: a ${kernel.join('x')} window with stride [${stride.join(', ')}] and padding ` +
+        `[${padding.join(', ')}] does not fit an input of ${input.join('x')}`,
+    );
+  }
+  return [out[0]!, out[1]!];
+}

@@ -1,0 +1,65 @@
+/**
+ * Compute pipelines, compiled once per (shader, defines, override constants) and cached.
+ * Shapes are not part of the key: they travel in uniforms, so one pipeline serves all shapes.
+ */
+import type { GpuContext } from './context.js';
+import { type ShaderDefines, preprocessWgsl } from './preprocess.js';
+
+export interface KernelSource {
+  /** The shader file's name, for errors and labels. */
+  file: string;
+  /** Its WGSL text, imported with `?raw`. */
+  source: string;
+}
+
+export interface PipelineKey {
+  kernel: KernelSource;
+  defines?: ShaderDefines;
+  /** Values of the shader's `override` declarations (tile sizes, workgroup size). */
+  constants?: Readonly<Record<string, number>>;
+}
+
+function sortedEntries<T>(record: Readonly<Record<string, T>> | undefined): [string, T][] {
+  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export class PipelineCache {
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(private readonly ctx: GpuContext) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  get(key: PipelineKey): Promise<GPUComputePipeline> {
+    const id = JSON.stringify([key.kernel.file, sortedEntries(key.defines), sortedEntries(key.constants)]);
+    let pipeline = this.pipelines.get(id);
+    if (!pipeline) {
+      pipeline = this.compile(key, id);
+      this.pipelines.set(id, pipeline);
+      // A failed compile is not cached, so the error shows again on the next try.
+      pipeline.catch(() => this.pipelines.delete(id));
+    }
+    return pipeline;
+  }
+
+  clear(): void {
+    this.pipelines.clear();
+  }
+
+  private async compile({ kernel, defines = {}, constants = {} }: PipelineKey, id: string): Promise<GPUComputePipeline> {
+    const code = preprocessWgsl(kernel.source, defines, kernel.file);
+    const { device } = this.ctx;
+    return this.ctx.checked(`compiling ${kernel.file}`, async () => {
+      const module = device.createShaderModule({ code, label: kernel.file });
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length > 0) {
+        const lines = errors.map((m) => `${kernel.file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+        throw new Error(`xnornet: shader compilation failed\n${lines.join('\n')}`);
+      }
+      return device.createComputePipeline({ label: id, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
+    });
+  }
+}

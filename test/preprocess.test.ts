@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { preprocessWgsl } from '../src/webgpu/preprocess.js';
+
+const SOURCE = `let a = 1;
+#if USE_K
+let k = scale();
+#elif USE_ONE
+let k = 1.0;
+#else
+let k = 0.0;
+#endif
+#if !PADDED
+let fast = true;
+#endif
+let b = 2;`;
+
+const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+
+describe('preprocessWgsl', () => {
+  it('keeps the #if branch whose define is true', () => {
+    expect(lines(preprocessWgsl(SOURCE, { USE_K: true, USE_ONE: false, PADDED: true }, 't.wgsl'))).toEqual([
+      'let a = 1;',
+      'let k = scale();',
+      'let b = 2;',
+    ]);
+  });
+
+  it('takes #elif and #else in order and negates !NAME', () => {
+    expect(lines(preprocessWgsl(SOURCE, { USE_K: false, USE_ONE: true, PADDED: false }, 't.wgsl'))).toEqual([
+      'let a = 1;',
+      'let k = 1.0;',
+      'let fast = true;',
+      'let b = 2;',
+    ]);
+    expect(lines(preprocessWgsl(SOURCE, { USE_K: false, USE_ONE: false, PADDED: true }, 't.wgsl'))).toContain('let k = 0.0;');
+  });
+
+  it('handles nested conditions', () => {
+    const nested = '#if A\nouter\n#if B\ninner\n#endif\n#endif\nend';
+    expect(lines(preprocessWgsl(nested, { A: true, B: false }, 'n.wgsl'))).toEqual(['outer', 'end']);
+    expect(lines(preprocessWgsl(nested, { A: true, B: true }, 'n.wgsl'))).toEqual(['outer', 'inner', 'end']);
+    expect(lines(preprocessWgsl(nested, { A: false, B: true }, 'n.wgsl'))).toEqual(['end']);
+  });
+
+  it('leaves text without conditions unchanged', () => {
+    const plain = 'fn main() {\n  let x = 1u << 3u;\n}\n';
+    expect(preprocessWgsl(plain, {}, 'p.wgsl')).toBe(plain);
+  });
+
+  it('names the file and the undefined condition', () => {
+    expect(() => preprocessWgsl(SOURCE, { USE_K: true }, 'conv.wgsl')).toThrow(
+      /conv\.wgsl: #elif USE_ONE: "USE_ONE" is not defined \(defines given: USE_K\)/,
+    );
+  });
+
+  it('reports unbalanced #if/#endif with the file name', () => {
+    expect(() => preprocessWgsl('#if A\nx\n', { A: true }, 'bad.wgsl')).toThrow(/bad\.wgsl: Mismatched #if\/#endif/);
+    expect(() => preprocessWgsl('x\n#endif\n', {}, 'bad.wgsl')).toThrow(/bad\.wgsl: #endif not preceeded by an #if/);
+  });
+});

@@ -1,0 +1,30 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+
+// One mechanism brings shaders/*.wgsl into the code everywhere: Vite's `?raw` import. Vitest
+// runs the sources through Vite; `vite build` bundles for Node with the shader text inlined
+// (dist/index.js the library, dist/xnornet.js the CLI); the browser demo is a Vite app.
+export default defineConfig({
+  resolve: {
+    // The package has no "main" or "exports" entry, so name its only file.
+    alias: { 'wgsl-preprocessor': 'wgsl-preprocessor/wgsl-preprocessor.js' },
+  },
+  build: {
+    ssr: true,
+    target: 'node20',
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rollupOptions: {
+      input: { index: 'src/index.ts', xnornet: 'src/cli/main.ts' },
+      output: { entryFileNames: '[name].js' },
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Dawn is a native addon: separate processes are safer for it than worker threads.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
