@@ -99,8 +99,10 @@ export class GpuContext {
   /** One line naming the adapter, e.g. "SwiftShader driver 5.0.0 (google swiftshader, fallback adapter)". */
   get adapterName(): string {
     const { vendor, architecture, device, description, isFallbackAdapter } = this.adapter;
-    const details = [vendor, architecture].filter(Boolean).join(' ') + (isFallbackAdapter ? ', fallback adapter' : '');
-    return `${description || device || 'unnamed adapter'}${details ? ` (${details})` : ''}`;
+    const name = description || device; // browsers often leave both empty
+    const vendorArchitecture = [vendor, architecture].filter(Boolean).join(' ');
+    const notes = [name ? vendorArchitecture : '', isFallbackAdapter ? 'fallback adapter' : ''].filter(Boolean);
+    return `${name || vendorArchitecture || 'unnamed adapter'}${notes.length ? ` (${notes.join(', ')})` : ''}`;
   }
 
   /** Throws a clear error if the device was lost or this context destroyed. */

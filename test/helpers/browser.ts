@@ -1,0 +1,81 @@
+/**
+ * Runs library code in headless Chromium with WebGPU on SwiftShader: the entry is bundled by
+ * Vite for the browser (same config, so same `?raw` shaders), served from 127.0.0.1 (WebGPU
+ * needs a secure context), and loaded in a page driven by playwright-core.
+ */
+import { existsSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface BrowserPage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+async function bundleForBrowser(entry: string): Promise<Map<string, string>> {
+  const output = await build({
+    configFile: 'vite.config.ts',
+    logLevel: 'silent',
+    build: { ssr: false, write: false, target: 'es2022', sourcemap: false, rollupOptions: { input: { entry } } },
+  });
+  const files = new Map<string, string>();
+  for (const result of Array.isArray(output) ? output : [output]) {
+    if (!('output' in result)) throw new Error('unexpected watcher from vite build');
+    for (const chunk of result.output) files.set(`/${chunk.fileName}`, chunk.type === 'chunk' ? chunk.code : String(chunk.source));
+  }
+  return files;
+}
+
+function serve(files: Map<string, string>): Promise<Server> {
+  files.set('/', '<!doctype html><meta charset="utf-8"><script type="module" src="/entry.js"></script>');
+  const server = createServer((req, res) => {
+    const body = files.get(req.url ?? '/');
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': req.url === '/' ? 'text/html' : 'text/javascript' }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Opens a page that has loaded `entry`; the entry exposes what the test calls on globalThis. */
+export async function openPageWith(entry: string, readyGlobal: string): Promise<BrowserPage> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
+  const server = await serve(await bundleForBrowser(entry));
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction((name) => name in globalThis, readyGlobal, { timeout: 15_000 }).catch(() => {
+      throw new Error(`the page never defined ${readyGlobal}${errors.length ? `: ${errors.join('; ')}` : ''}`);
+    });
+    const opened = browser;
+    return {
+      page,
+      async close() {
+        await opened.close();
+        server.close();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    server.close();
+    throw err;
+  }
+}
