@@ -13,12 +13,11 @@ describe.skipIf(!ctx)('GpuContext', () => {
     expect(ctx!.limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256);
   });
 
-  it('applies #if defines and override constants when compiling, and caches by them', async () => {
+  it('applies boolean and number defines when compiling, and caches by them', async () => {
     const kernel = {
       file: 'test_defines.wgsl',
       source: `
 @group(0) @binding(0) var<storage, read_write> out: array<u32>;
-override VALUE: u32 = 1u;
 @compute @workgroup_size(1)
 fn main() {
 #if DOUBLE
@@ -32,7 +31,7 @@ fn main() {
     const { submitLaunches } = await import('../src/webgpu/dispatch.js');
     const run = async (double: boolean, value: number) => {
       const out = GpuTensor.empty(ctx!, 'uint32', [1]);
-      const pipeline = await ctx!.pipelines.get({ kernel, defines: { DOUBLE: double }, constants: { VALUE: value } });
+      const pipeline = await ctx!.pipelines.get({ kernel, defines: { DOUBLE: double, VALUE: value } });
       await submitLaunches(ctx!, 'test', [{ pipeline, buffers: [out.buffer], workgroups: [1, 1] }]);
       const result = (await out.read()).data[0];
       out.destroy();

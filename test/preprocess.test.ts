@@ -47,6 +47,14 @@ describe('preprocessWgsl', () => {
     expect(preprocessWgsl(plain, {}, 'p.wgsl')).toBe(plain);
   });
 
+  it('declares number defines as u32 constants on line 1, keeping line numbers', () => {
+    const out = preprocessWgsl('// t\n#if WIDE\nlet t = TILE * 2u;\n#endif\n', { WIDE: true, TILE: 4, N: 2 }, 't.wgsl');
+    expect(lines(out)).toEqual(['const TILE: u32 = 4u; const N: u32 = 2u; // t', 'let t = TILE * 2u;']);
+    expect(out.split('\n')[2]).toBe('let t = TILE * 2u;');
+    expect(() => preprocessWgsl('x', { TILE: 1.5 }, 't.wgsl')).toThrow('t.wgsl: define TILE = 1.5 is not a u32');
+    expect(() => preprocessWgsl('#if TILE\n#endif', { TILE: 4 }, 't.wgsl')).toThrow('"TILE" is 4, not a boolean');
+  });
+
   it('names the file and the undefined condition', () => {
     expect(() => preprocessWgsl(SOURCE, { USE_K: true }, 'conv.wgsl')).toThrow(
       /conv\.wgsl: #elif USE_ONE: "USE_ONE" is not defined \(defines given: USE_K\)/,

@@ -1,5 +1,5 @@
 /**
- * Compute pipelines, compiled once per (shader, defines, override constants) and cached.
+ * Compute pipelines, compiled once per (shader, defines) and cached.
  * Shapes are not part of the key: they travel in uniforms, so one pipeline serves all shapes.
  */
 import type { GpuContext } from './context.js';
@@ -14,13 +14,12 @@ export interface KernelSource {
 
 export interface PipelineKey {
   kernel: KernelSource;
+  /** Booleans for `#if` blocks, numbers (tile sizes, workgroup size) for `const`s. */
   defines?: ShaderDefines;
-  /** Values of the shader's `override` declarations (tile sizes, workgroup size). */
-  constants?: Readonly<Record<string, number>>;
 }
 
-function sortedEntries<T>(record: Readonly<Record<string, T>> | undefined): [string, T][] {
-  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+function sortedEntries<T>(record: Readonly<Record<string, T>>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export class PipelineCache {
@@ -33,7 +32,7 @@ export class PipelineCache {
   }
 
   get(key: PipelineKey): Promise<GPUComputePipeline> {
-    const id = JSON.stringify([key.kernel.file, sortedEntries(key.defines), sortedEntries(key.constants)]);
+    const id = JSON.stringify([key.kernel.file, sortedEntries(key.defines ?? {})]);
     let pipeline = this.pipelines.get(id);
     if (!pipeline) {
       pipeline = this.compile(key, id);
@@ -48,7 +47,7 @@ export class PipelineCache {
     this.pipelines.clear();
   }
 
-  private async compile({ kernel, defines = {}, constants = {} }: PipelineKey, id: string): Promise<GPUComputePipeline> {
+  private async compile({ kernel, defines = {} }: PipelineKey, id: string): Promise<GPUComputePipeline> {
     const code = preprocessWgsl(kernel.source, defines, kernel.file);
     const { device } = this.ctx;
     return this.ctx.checked(`compiling ${kernel.file}`, async () => {
@@ -59,7 +58,7 @@ export class PipelineCache {
         const lines = errors.map((m) => `${kernel.file}:${m.lineNum}:${m.linePos}: ${m.message}`);
         throw new Error(`xnornet: shader compilation failed\n${lines.join('\n')}`);
       }
-      return device.createComputePipeline({ label: id, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
+      return device.createComputePipeline({ label: id, layout: 'auto', compute: { module, entryPoint: 'main' } });
     });
   }
 }

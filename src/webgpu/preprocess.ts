@@ -1,17 +1,32 @@
 /**
- * Applies `#if NAME` / `#elif NAME` / `#else` / `#endif` in a .wgsl file.
+ * Turns a .wgsl template into WGSL, given its defines:
+ * - a boolean define drives `#if NAME` / `#elif NAME` / `#else` / `#endif` (`!NAME` negates);
+ * - a number define becomes `const NAME: u32 = value;` at the start of line 1 (so compiler
+ *   line numbers still match the file), making tile sizes and the workgroup size
+ *   compile-time constants (usable as array sizes, unrollable loops).
  *
  * wgsl-preprocessor only reads tagged template literals (`#if ${cond}`), while shader files
  * are plain text. So the text is cut after every `#if` / `#elif` and the NAME that follows
- * becomes the template value defines[NAME]; `!NAME` negates. Every NAME must be given in
- * `defines`, so a typo is an error, not a silently dropped block. Numbers are not handled
- * here: they are WGSL `override` constants set at pipeline creation.
+ * becomes the template value. Every NAME must be given as a boolean, so a typo is an error,
+ * not a silently dropped block.
  */
 import { wgsl } from 'wgsl-preprocessor';
 
-export type ShaderDefines = Readonly<Record<string, boolean>>;
+export type ShaderDefines = Readonly<Record<string, boolean | number>>;
 
 const CONDITION = /#(if|elif)[ \t]+(!?)([A-Za-z_]\w*)/g;
+
+function constDeclarations(defines: ShaderDefines, file: string): string {
+  let declarations = '';
+  for (const [name, value] of Object.entries(defines)) {
+    if (typeof value !== 'number') continue;
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new Error(`${file}: define ${name} = ${value} is not a u32`);
+    }
+    declarations += `const ${name}: u32 = ${value}u; `;
+  }
+  return declarations;
+}
 
 export function preprocessWgsl(source: string, defines: ShaderDefines, file: string): string {
   const strings: string[] = [];
@@ -19,18 +34,22 @@ export function preprocessWgsl(source: string, defines: ShaderDefines, file: str
   let last = 0;
   for (const match of source.matchAll(CONDITION)) {
     const [whole, keyword, negate, name] = match as unknown as [string, string, string, string];
-    if (!Object.hasOwn(defines, name)) {
+    const value = defines[name];
+    if (typeof value !== 'boolean') {
       const given = Object.keys(defines).join(', ') || 'none';
-      throw new Error(`${file}: #${keyword} ${name}: "${name}" is not defined (defines given: ${given})`);
+      const problem = value === undefined ? 'is not defined' : `is ${value}, not a boolean`;
+      throw new Error(`${file}: #${keyword} ${name}: "${name}" ${problem} (defines given: ${given})`);
     }
     strings.push(source.slice(last, match.index) + `#${keyword} `);
-    values.push(negate === '!' ? !defines[name] : Boolean(defines[name]));
+    values.push(negate === '!' ? !value : value);
     last = match.index + whole.length;
   }
   strings.push(source.slice(last));
+  let body: string;
   try {
-    return wgsl(strings, ...values);
+    body = wgsl(strings, ...values);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
+  return constDeclarations(defines, file) + body;
 }

@@ -31,7 +31,7 @@ export async function packSignsLaunch(ctx: GpuContext, x: GpuTensor, out: GpuTen
   validate(x, out);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const words = wordsFor(c);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, constants: { WORKGROUP_SIZE } });
+  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { WORKGROUP_SIZE } });
   const shape = uniformBuffer(ctx, [n, c, h * w, words], 'pack_signs shape');
   return {
     pipeline,
