@@ -26,18 +26,20 @@ export function uniformBuffer(ctx: GpuContext, values: readonly number[], label:
 
 export interface Launch {
   pipeline: GPUComputePipeline;
-  /** Buffers in binding order 0, 1, 2, ... of group 0. */
-  buffers: GPUBuffer[];
+  /** buffers[i] is bound at binding i of group 0; a hole is a binding the variant lacks. */
+  buffers: (GPUBuffer | undefined)[];
+  /** Buffers zeroed before the dispatch (outputs the kernel ORs bits into). */
+  clear?: GPUBuffer[];
   workgroups: readonly [number, number] | readonly [number, number, number];
   /** Buffers made for this launch alone (uniforms), released once it is submitted. */
   transient?: GPUBuffer[];
 }
 
-export function encodeLaunch(ctx: GpuContext, encoder: GPUCommandEncoder, { pipeline, buffers, workgroups }: Launch): void {
-  const bindGroup = ctx.device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
+export function encodeLaunch(ctx: GpuContext, encoder: GPUCommandEncoder, { pipeline, buffers, workgroups, clear }: Launch): void {
+  for (const buffer of clear ?? []) encoder.clearBuffer(buffer);
+  const entries: GPUBindGroupEntry[] = [];
+  buffers.forEach((buffer, binding) => buffer && entries.push({ binding, resource: { buffer } }));
+  const bindGroup = ctx.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   const pass = encoder.beginComputePass();
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);

@@ -1,0 +1,130 @@
+// XNOR convolution (and linear, as the 1x1 case) as an implicit GEMM on packed sign bits:
+//   M = N*Ho*Wo output pixels, N = Cout, K = kh*kw*words (words = ceil(Cin/32)).
+// Input bits NHWC [N, H, W, words]; weight bits [Cout, kh, kw, words]; 32 channels per u32.
+//
+// Each invocation computes a 4 x 4 register tile: 4 consecutive output pixels (the lanes of
+// each vec4) times 4 consecutive output channels (acc0..acc3).
+// It counts mismatches D = popcount(a ^ w). Channel-padding bits are 0 on both sides, so they
+// never mismatch; padded taps are masked out, so they contribute 0 (semantics.md). With
+// `taps` the real taps of a pixel: dot = Cin * taps - 2 * D.
+//
+// Epilogue: z = scale[o] * K * dot + shift[o]. The host folds alpha, the bias and a following
+// batchnorm into scale/shift. z goes out as float NCHW, or (PACKED_OUTPUT) as sign bits in
+// NHWC words for the next binary layer: no float round trip.
+// INPUT_SCALE: K = (1/(kh*kw)) * sum of A over the real taps, A = mean_c |x| from pack_signs.
+
+struct Params {
+  n: u32, cin: u32, h: u32, w: u32,
+  cout: u32, kh: u32, kw: u32, words: u32,
+  sh: u32, sw: u32, ph: u32, pw: u32,
+  ho: u32, wo: u32, outWords: u32, _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read> wbits: array<u32>;
+@group(0) @binding(3) var<storage, read> scale: array<f32>;
+@group(0) @binding(4) var<storage, read> shift: array<f32>;
+#if PACKED_OUTPUT
+@group(0) @binding(5) var<storage, read_write> y: array<atomic<u32>>;
+#else
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+#endif
+#if INPUT_SCALE
+@group(0) @binding(6) var<storage, read> meanAbs: array<f32>;
+#endif
+
+@compute @workgroup_size(WG_M, WG_N)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let pixels = p.ho * p.wo;
+  let m0 = gid.x * 4u;
+  let o0 = gid.y * 4u;
+  if (m0 >= p.n * pixels || o0 >= p.cout) {
+    return;
+  }
+  let m = vec4u(m0, m0 + 1u, m0 + 2u, m0 + 3u);
+  let inRange = m < vec4u(p.n * pixels);
+  let img = min(m, vec4u(p.n * pixels - 1u)) / pixels;
+  let pix = m % pixels;
+  let top = vec4i(pix / p.wo * p.sh) - i32(p.ph);
+  let left = vec4i(pix % p.wo * p.sw) - i32(p.pw);
+
+  let kTotal = p.kh * p.kw * p.words;
+  // Rows of filters past Cout are read (clamped) but never stored.
+  let w0 = min(o0, p.cout - 1u) * kTotal;
+  let w1 = min(o0 + 1u, p.cout - 1u) * kTotal;
+  let w2 = min(o0 + 2u, p.cout - 1u) * kTotal;
+  let w3 = min(o0 + 3u, p.cout - 1u) * kTotal;
+
+  var acc0 = vec4u(0u);
+  var acc1 = vec4u(0u);
+  var acc2 = vec4u(0u);
+  var acc3 = vec4u(0u);
+  var taps = vec4u(0u);
+#if INPUT_SCALE
+  var aSum = vec4f(0.0);
+#endif
+  for (var u = 0u; u < p.kh; u++) {
+    let row = top + i32(u);
+    for (var v = 0u; v < p.kw; v++) {
+      let col = left + i32(v);
+      let real = inRange & (row >= vec4i(0)) & (row < vec4i(i32(p.h))) & (col >= vec4i(0)) & (col < vec4i(i32(p.w)));
+      let mask = select(vec4u(0u), vec4u(0xffffffffu), real);
+      taps += select(vec4u(0u), vec4u(1u), real);
+      let at = select(vec4u(0u), (img * p.h + vec4u(row)) * p.w + vec4u(col), real);
+#if INPUT_SCALE
+      aSum += select(vec4f(0.0), vec4f(meanAbs[at.x], meanAbs[at.y], meanAbs[at.z], meanAbs[at.w]), real);
+#endif
+      let a0 = at * p.words;
+      let tap = (u * p.kw + v) * p.words;
+      for (var k = 0u; k < p.words; k++) {
+        let a = vec4u(x[a0.x + k], x[a0.y + k], x[a0.z + k], x[a0.w + k]);
+        acc0 += countOneBits((a ^ vec4u(wbits[w0 + tap + k])) & mask);
+        acc1 += countOneBits((a ^ vec4u(wbits[w1 + tap + k])) & mask);
+        acc2 += countOneBits((a ^ vec4u(wbits[w2 + tap + k])) & mask);
+        acc3 += countOneBits((a ^ vec4u(wbits[w3 + tap + k])) & mask);
+      }
+    }
+  }
+
+  let matches = vec4i(p.cin * taps);
+#if INPUT_SCALE
+  let k = aSum / f32(p.kh * p.kw);
+#else
+  let k = vec4f(1.0);
+#endif
+  var z: array<vec4f, 4>;
+  z[0] = k * vec4f(matches - 2 * vec4i(acc0));
+  z[1] = k * vec4f(matches - 2 * vec4i(acc1));
+  z[2] = k * vec4f(matches - 2 * vec4i(acc2));
+  z[3] = k * vec4f(matches - 2 * vec4i(acc3));
+
+#if PACKED_OUTPUT
+  // The 4 channels share one output word (o0 is a multiple of 4): one atomicOr per pixel.
+  var bits = vec4u(0u);
+  for (var t = 0u; t < 4u; t++) {
+    let o = o0 + t;
+    if (o < p.cout) {
+      let zt = scale[o] * z[t] + shift[o];
+      bits |= select(vec4u(0u), vec4u(1u << (o % 32u)), zt >= vec4f(0.0));
+    }
+  }
+  for (var l = 0u; l < 4u; l++) {
+    if (inRange[l]) {
+      atomicOr(&y[m[l] * p.outWords + o0 / 32u], bits[l]);
+    }
+  }
+#else
+  for (var t = 0u; t < 4u; t++) {
+    let o = o0 + t;
+    if (o < p.cout) {
+      let zt = scale[o] * z[t] + shift[o];
+      for (var l = 0u; l < 4u; l++) {
+        if (inRange[l]) {
+          y[(img[l] * p.cout + o) * pixels + pix[l]] = zt[l];
+        }
+      }
+    }
+  }
+#endif
+}
