@@ -118,7 +118,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   for (var t = 0u; t < 4u; t++) {
     let o = o0 + t;
     if (o < p.cout) {
-      let zt = scale[o] * z[t] + shift[o];
+      var zt = scale[o] * z[t] + shift[o];
+#if RELU
+      zt = max(zt, vec4f(0.0));
+#endif
       for (var l = 0u; l < 4u; l++) {
         if (inRange[l]) {
           y[(img[l] * p.cout + o) * pixels + pix[l]] = zt[l];

@@ -4,10 +4,11 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
 import { packSigns, packedShape } from '../src/webgpu/kernels/pack-signs.js';
 import { gpuForSuite } from './helpers/gpu.js';
+import { BITS_POISON, poisonedBits } from './helpers/poison.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 const ctx = await gpuForSuite('pack_signs');
-const POISON = 0xdeadbeef;
+
 
 describe.skipIf(!ctx)('pack_signs kernel', () => {
   const shapes = [1, 3, 31, 32, 33, 100, 257].flatMap((c, i) => [
@@ -19,15 +20,14 @@ describe.skipIf(!ctx)('pack_signs kernel', () => {
     const rng = testRng();
     const x = randomTensor(rng, shape, { zeros: 0.1 });
     const input = GpuTensor.upload(ctx!, x);
-    const poisoned = new Tensor(new Uint32Array(packedShape(shape).reduce((a, b) => a * b)).fill(POISON), packedShape(shape));
-    const out = GpuTensor.upload(ctx!, poisoned);
+    const out = GpuTensor.upload(ctx!, poisonedBits(packedShape(shape)));
     await packSigns(ctx!, input, out);
     const gpu = (await out.read()).data;
     const host = packActivations(x).data;
     input.destroy();
     out.destroy();
     // Poison first, so an unwritten word is reported as such rather than as a wrong bit.
-    expect(gpu.indexOf(POISON), `unwritten word, seed ${rng.seed}`).toBe(host.indexOf(POISON));
+    expect(gpu.indexOf(BITS_POISON), `unwritten word, seed ${rng.seed}`).toBe(host.indexOf(BITS_POISON));
     expect(gpu, `seed ${rng.seed}`).toEqual(host);
   });
 

@@ -8,10 +8,10 @@ import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
 import { xnorConvLaunch } from '../src/webgpu/kernels/xnor-conv.js';
 import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
 import { gpuForSuite } from './helpers/gpu.js';
+import { poisonedBits, poisonedFloats } from './helpers/poison.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
 
 const ctx = await gpuForSuite('xnor_conv');
-const POISON = 0x7fc00bad; // a NaN pattern: any unwritten float fails the comparison
 
 /** A = mean_c |x| as float32 [N, H, W]. */
 function meanAbs(x: Tensor<Float32Array>): Tensor<Float32Array> {
@@ -32,6 +32,7 @@ interface RunOptions {
   shift: Float32Array;
   withK: boolean;
   packedOutput: boolean;
+  relu?: boolean;
 }
 
 async function runXnorConv(gpu: GpuContext, c: ConvCase, x: Tensor<Float32Array>, w: Tensor<Float32Array>, o: RunOptions) {
@@ -41,9 +42,7 @@ async function runXnorConv(gpu: GpuContext, c: ConvCase, x: Tensor<Float32Array>
     Math.floor((c.w + 2 * c.padding[1] - c.kernel[1]) / c.stride[1]) + 1,
   ];
   const outShape = o.packedOutput ? [c.n, ho, wo, wordsFor(c.cout)] : [c.n, c.cout, ho, wo];
-  const poisoned = o.packedOutput
-    ? new Tensor(new Uint32Array(outShape.reduce((a, b) => a * b)).fill(0xffffffff), outShape)
-    : new Tensor(new Float32Array(new Uint32Array(outShape.reduce((a, b) => a * b)).fill(POISON).buffer), outShape);
+  const poisoned: Tensor = o.packedOutput ? poisonedBits(outShape) : poisonedFloats(outShape);
   const tensors = {
     input: GpuTensor.upload(gpu, packActivations(x)),
     weights: GpuTensor.upload(gpu, packed.bits),
@@ -52,7 +51,7 @@ async function runXnorConv(gpu: GpuContext, c: ConvCase, x: Tensor<Float32Array>
     meanAbs: o.withK ? GpuTensor.upload(gpu, meanAbs(x)) : undefined,
     output: GpuTensor.upload(gpu, poisoned),
   };
-  const launch = await xnorConvLaunch(gpu, { ...tensors, inChannels: c.cin, stride: c.stride, padding: c.padding });
+  const launch = await xnorConvLaunch(gpu, { ...tensors, inChannels: c.cin, stride: c.stride, padding: c.padding, relu: o.relu ?? false });
   await submitLaunches(gpu, 'xnor_conv', [launch]);
   const result = await tensors.output.read();
   for (const t of Object.values(tensors)) t?.destroy();
@@ -84,6 +83,18 @@ describe.skipIf(!ctx)('xnor_conv kernel', () => {
       const expected = ref.binconv2d(x, weights, bias, { mode: 'xnor', scaleInput: withK, stride: c.stride, padding: c.padding });
       expect(maxToleranceViolation(y.data, expected.data), `K ${withK} seed ${rng.seed}`).toBeLessThanOrEqual(0);
     }
+  });
+
+  it('fuses relu into the float epilogue', async () => {
+    const rng = testRng();
+    const c: ConvCase = { n: 2, cin: 45, h: 6, w: 5, cout: 7, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, 3, 3]);
+    const bias = randomTensor(rng, [c.cout]).data;
+    const weights = ref.binarizeWeights(w);
+    const y = await runXnorConv(ctx!, c, x, w, { scale: weights.alpha, shift: bias, withK: true, packedOutput: false, relu: true });
+    const expected = ref.relu(ref.binconv2d(x, weights, bias, { mode: 'xnor', scaleInput: true, stride: c.stride, padding: c.padding }));
+    expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
   });
 
   it.each(cases.filter((_, i) => i % 3 === 0).map((c) => [describeCase(c), c] as const))(
@@ -144,13 +155,19 @@ describe.skipIf(!ctx)('xnor_conv kernel', () => {
     };
     await expect(xnorConvLaunch(gpu, { ...base, inChannels: 70 })).rejects.toThrow('input bits [1, 5, 5, 2] do not hold 70 channels');
     await expect(xnorConvLaunch(gpu, { ...base, weights: t('uint32', [8, 3, 3, 3]) })).rejects.toThrow(
-      'weight bits [8, 3, 3, 3] have 3 words per tap, the input has 2 (Cin 40)',
+      "xnor conv: weights [8, 3, 3, 3] do not match the input's 40 channels (last dimension must be 2)",
     );
     await expect(xnorConvLaunch(gpu, { ...base, scale: t('float32', [7]) })).rejects.toThrow('scale must be float32 [8], got float32 [7]');
+    await expect(xnorConvLaunch(gpu, { ...base, output: t('uint32', [1, 5, 5, 2]) })).rejects.toThrow(
+      'packed output must be uint32 [1, 5, 5, 1], got uint32 [1, 5, 5, 2]',
+    );
     await expect(xnorConvLaunch(gpu, { ...base, output: t('float32', [1, 8, 3, 3]) })).rejects.toThrow(
       'output must be float32 [1, 8, 5, 5], got float32 [1, 8, 3, 3]',
     );
-    await expect(xnorConvLaunch(gpu, { ...base, input: t('uint32', [0, 5, 5, 2]) })).rejects.toThrow('input bits [0, 5, 5, 2] is empty');
+    await expect(xnorConvLaunch(gpu, { ...base, input: t('uint32', [0, 5, 5, 2]) })).rejects.toThrow('xnor conv: the input is empty');
+    await expect(xnorConvLaunch(gpu, { ...base, relu: true, output: t('uint32', [1, 5, 5, 1]) })).rejects.toThrow(
+      'relu before a sign is always +1',
+    );
     await expect(xnorConvLaunch(gpu, { ...base, padding: [0, 0], input: t('uint32', [1, 2, 2, 2]) })).rejects.toThrow(
       'does not fit an input of 2x2',
     );

@@ -14,8 +14,8 @@ export function expectTensor(t: GpuTensor, dtype: DType, shape: readonly number[
   }
 }
 
-export function expectNonEmpty(t: GpuTensor, what: string): void {
-  if (t.size === 0) throw new RangeError(`${what} ${formatShape(t.shape)} is empty`);
+export function expectDType(t: GpuTensor, dtype: DType, what: string): void {
+  if (t.dtype !== dtype) throw new RangeError(`${what} must be ${dtype}, got ${t.dtype} ${formatShape(t.shape)}`);
 }
 
 /** Workgroups along one dimension, with a clear error past the device limit. */

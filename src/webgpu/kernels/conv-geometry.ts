@@ -1,0 +1,71 @@
+/**
+ * What the two convolution templates (xnor_conv.wgsl, conv2d.wgsl) share: the geometry of a
+ * launch, its uniform block (the same field order in both shaders) and its workgroup grid.
+ */
+import { type Pair, windowOutputSize } from '../../ops/params.js';
+import { wordsFor } from '../../tensor/bits.js';
+import { formatShape } from '../../tensor/tensor.js';
+import type { GpuContext } from '../context.js';
+import { uniformBuffer } from '../dispatch.js';
+import type { GpuTensor } from '../gpu-tensor.js';
+import { groupsAlong } from './checks.js';
+
+export interface ConvGeometry {
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  stride: Pair;
+  padding: Pair;
+  ho: number;
+  wo: number;
+}
+
+/** Workgroup shape of both templates: WG_M x WG_N invocations, each a 4 x 4 output tile. */
+export const CONV_TILE = { WG_M: 16, WG_N: 4 } as const;
+const OUTPUTS_PER_INVOCATION_SIDE = 4;
+
+/**
+ * Geometry from the input dims and a weight tensor laid out [Cout, kh, kw, last], where
+ * `last` must be `expectedLast` (Cin for float OHWI weights, ceil(Cin/32) for bits).
+ */
+export function convGeometry(
+  what: string,
+  input: { n: number; cin: number; h: number; w: number },
+  weights: GpuTensor,
+  expectedLast: number,
+  stride: Pair,
+  padding: Pair,
+): ConvGeometry {
+  if (weights.rank !== 4) {
+    throw new RangeError(`${what}: weights must be [Cout, kh, kw, ${expectedLast}], got ${formatShape(weights.shape)}`);
+  }
+  const [cout, kh, kw, last] = weights.shape as [number, number, number, number];
+  if (last !== expectedLast) {
+    throw new RangeError(
+      `${what}: weights ${formatShape(weights.shape)} do not match the input's ${input.cin} channels ` +
+        `(last dimension must be ${expectedLast})`,
+    );
+  }
+  if (weights.size === 0) throw new RangeError(`${what}: weights ${formatShape(weights.shape)} are empty`);
+  if (input.n * input.cin * input.h * input.w === 0) throw new RangeError(`${what}: the input is empty`);
+  const [ho, wo] = windowOutputSize([input.h, input.w], { kernel: [kh, kw], stride, padding }, what);
+  return { ...input, cout, kh, kw, stride, padding, ho, wo };
+}
+
+/** The shaders' Params block; `extra` is the field after wo (xnor: output words). */
+export function convParams(ctx: GpuContext, g: ConvGeometry, extra: number, label: string): GPUBuffer {
+  const { n, cin, h, w, cout, kh, kw, stride, padding, ho, wo } = g;
+  return uniformBuffer(ctx, [n, cin, h, w, cout, kh, kw, wordsFor(cin), ...stride, ...padding, ho, wo, extra, 0], label);
+}
+
+export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, what: string): [number, number] {
+  const limit = ctx.limits.maxComputeWorkgroupsPerDimension;
+  return [
+    groupsAlong(g.n * g.ho * g.wo, OUTPUTS_PER_INVOCATION_SIDE * CONV_TILE.WG_M, limit, what),
+    groupsAlong(g.cout, OUTPUTS_PER_INVOCATION_SIDE * CONV_TILE.WG_N, limit, what),
+  ];
+}

@@ -1,0 +1,52 @@
+/** Convolution / linear on float input, with float or binary (BWN) weights (shaders/conv2d.wgsl). */
+import source from '../../../shaders/conv2d.wgsl?raw';
+import type { Pair } from '../../ops/params.js';
+import { wordsFor } from '../../tensor/bits.js';
+import { formatShape } from '../../tensor/tensor.js';
+import type { GpuContext } from '../context.js';
+import type { Launch } from '../dispatch.js';
+import type { GpuTensor } from '../gpu-tensor.js';
+import { expectDType, expectTensor } from './checks.js';
+import { CONV_TILE, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+
+const KERNEL = { file: 'conv2d.wgsl', source };
+
+export interface Conv2dArgs {
+  /** float32 NCHW [N, Cin, H, W]. */
+  input: GpuTensor;
+  /**
+   * float32 OHWI [Cout, kh, kw, Cin] (see ohwiFromOihw), or, for a BWN layer, packed sign
+   * bits uint32 [Cout, kh, kw, ceil(Cin/32)] as in the model file.
+   */
+  weights: GpuTensor;
+  /** Per output channel: y = scale * sum + shift (bias, alpha, a following batchnorm folded in). */
+  scale: GpuTensor;
+  shift: GpuTensor;
+  stride: Pair;
+  padding: Pair;
+  relu?: boolean;
+  /** float32 [N, Cout, Ho, Wo]. */
+  output: GpuTensor;
+}
+
+export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs): Promise<Launch> {
+  const { input, weights, scale, shift, output, relu = false } = args;
+  const binary = weights.dtype === 'uint32';
+  const what = binary ? 'bwn conv' : 'conv2d';
+  expectDType(input, 'float32', `${what}: input`);
+  if (weights.dtype === 'int32') throw new RangeError(`${what}: weights must be float32 or uint32 (packed bits), got int32`);
+  if (input.rank !== 4) throw new RangeError(`${what}: input must be NCHW, got ${formatShape(input.shape)}`);
+  const [n, cin, h, w] = input.shape as [number, number, number, number];
+  const g = convGeometry(what, { n, cin, h, w }, weights, binary ? wordsFor(cin) : cin, args.stride, args.padding);
+  expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
+  expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
+  expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
+  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...CONV_TILE, BINARY_WEIGHTS: binary, RELU: relu } });
+  const params = convParams(ctx, g, 0, 'conv2d params');
+  return {
+    pipeline,
+    buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer],
+    workgroups: convWorkgroups(ctx, g, what),
+    transient: [params],
+  };
+}

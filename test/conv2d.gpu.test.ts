@@ -1,0 +1,105 @@
+/** conv2d.wgsl: float convolution (OHWI float weights) and BWN convolution (packed weights). */
+import { describe, expect, it } from 'vitest';
+import * as ref from '../src/reference/index.js';
+import { packWeights } from '../src/tensor/bits.js';
+import { ohwiFromOihw } from '../src/tensor/layout.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import type { GpuContext } from '../src/webgpu/context.js';
+import { submitLaunches } from '../src/webgpu/dispatch.js';
+import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
+import { conv2dLaunch } from '../src/webgpu/kernels/conv2d.js';
+import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
+import { gpuForSuite } from './helpers/gpu.js';
+import { poisonedFloats } from './helpers/poison.js';
+import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
+
+const ctx = await gpuForSuite('conv2d');
+
+async function runConv(
+  gpu: GpuContext,
+  c: ConvCase,
+  x: Tensor<Float32Array>,
+  weights: Tensor,
+  scale: Float32Array,
+  shift: Float32Array,
+  relu = false,
+) {
+  const ho = Math.floor((c.h + 2 * c.padding[0] - c.kernel[0]) / c.stride[0]) + 1;
+  const wo = Math.floor((c.w + 2 * c.padding[1] - c.kernel[1]) / c.stride[1]) + 1;
+  const tensors = {
+    input: GpuTensor.upload(gpu, x),
+    weights: GpuTensor.upload(gpu, weights),
+    scale: GpuTensor.upload(gpu, new Tensor(scale, [c.cout])),
+    shift: GpuTensor.upload(gpu, new Tensor(shift, [c.cout])),
+    output: GpuTensor.upload(gpu, poisonedFloats([c.n, c.cout, ho, wo])),
+  };
+  await submitLaunches(gpu, 'conv2d', [await conv2dLaunch(gpu, { ...tensors, stride: c.stride, padding: c.padding, relu })]);
+  const y = await tensors.output.read();
+  for (const t of Object.values(tensors)) t.destroy();
+  return y;
+}
+
+describe.skipIf(!ctx)('conv2d kernel', () => {
+  const cases = convCases().map((c) => [describeCase(c), c] as const);
+
+  it.each(cases)('float weights match the reference: %s', async (_, c) => {
+    const rng = testRng();
+    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+    const bias = randomTensor(rng, [c.cout]).data;
+    const y = await runConv(ctx!, c, x, ohwiFromOihw(w), new Float32Array(c.cout).fill(1), bias);
+    const expected = ref.conv2d(x, w, bias, c.stride, c.padding);
+    expect(y.shape).toEqual(expected.shape);
+    expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+
+  it.each(cases)('binary (BWN) weights match the reference: %s', async (_, c) => {
+    const rng = testRng();
+    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+    const bias = randomTensor(rng, [c.cout]).data;
+    const packed = packWeights(w);
+    const y = await runConv(ctx!, c, x, packed.bits, packed.alpha.data, bias);
+    const expected = ref.binconv2d(x, ref.binarizeWeights(w), bias, { mode: 'bwn', scaleInput: true, stride: c.stride, padding: c.padding });
+    expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+
+  it('fuses relu into the epilogue', async () => {
+    const rng = testRng();
+    const c: ConvCase = { n: 2, cin: 7, h: 6, w: 5, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, 3, 3]);
+    const bias = randomTensor(rng, [c.cout]).data;
+    const y = await runConv(ctx!, c, x, ohwiFromOihw(w), new Float32Array(c.cout).fill(1), bias, true);
+    const expected = ref.relu(ref.conv2d(x, w, bias, c.stride, c.padding));
+    expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+
+  it('rejects mismatched arguments before any dispatch', async () => {
+    const gpu = ctx!;
+    const t = (dtype: 'uint32' | 'float32' | 'int32', shape: number[]) => GpuTensor.empty(gpu, dtype, shape);
+    const base = {
+      input: t('float32', [2, 3, 6, 6]),
+      weights: t('float32', [4, 3, 3, 3]),
+      scale: t('float32', [4]),
+      shift: t('float32', [4]),
+      stride: [2, 2] as const,
+      padding: [1, 1] as const,
+      output: t('float32', [2, 4, 3, 3]),
+    };
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 3, 3, 5]) })).rejects.toThrow(
+      "conv2d: weights [4, 3, 3, 5] do not match the input's 3 channels (last dimension must be 3)",
+    );
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('uint32', [4, 3, 3, 2]) })).rejects.toThrow(
+      "bwn conv: weights [4, 3, 3, 2] do not match the input's 3 channels (last dimension must be 1)",
+    );
+    await expect(conv2dLaunch(gpu, { ...base, input: t('uint32', [2, 3, 6, 6]) })).rejects.toThrow('conv2d: input must be float32, got uint32');
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('int32', [4, 3, 3, 3]) })).rejects.toThrow('must be float32 or uint32');
+    await expect(conv2dLaunch(gpu, { ...base, shift: t('float32', [5]) })).rejects.toThrow('conv2d: shift must be float32 [4], got float32 [5]');
+    await expect(conv2dLaunch(gpu, { ...base, output: t('float32', [2, 4, 6, 6]) })).rejects.toThrow(
+      'conv2d: output must be float32 [2, 4, 3, 3], got float32 [2, 4, 6, 6]',
+    );
+    await expect(conv2dLaunch(gpu, { ...base, input: t('float32', [2, 3, 0, 6]) })).rejects.toThrow('conv2d: the input is empty');
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 9, 9, 3]) })).rejects.toThrow('does not fit an input of 6x6');
+  });
+});
