@@ -1,10 +1,12 @@
-// Convolution (and linear, as the 1x1 case) on float NCHW input as an implicit GEMM:
-//   M = N*Ho*Wo output pixels, N = Cout, K = kh*kw*Cin, taken tap by tap.
-// Two weight kinds share the loop:
-//   float weights, OHWI [Cout, kh, kw, Cin]                  (full-precision first/last layers)
-//   BINARY_WEIGHTS: sign bits [Cout, kh, kw, ceil(Cin/32)]     (BWN: add or subtract each input)
+// Convolution (and linear, as the 1x1 case) on float input as an implicit GEMM:
+//   M = N*Ho*Wo output pixels, N = Cout, K = kh*kw*Cin, taken tap by tap, 4 channels a load.
+// Input NHWC4 from to_nhwc4.wgsl: [N*H*W + 1, C4] vec4s (C4 = ceil(Cin/4)); padded taps read
+// the trailing zero pixel. Two weight kinds share the loop:
+//   float weights OHWI, channels padded to C4*4: [Cout, kh, kw, C4] vec4s (first/last layers)
+//   BINARY_WEIGHTS: sign bits [Cout, kh, kw, ceil(Cin/32)] as in the model file (BWN: each
+//   input is added or subtracted; the nibble of 4 bits becomes a +-1 vec4)
 // Each invocation computes a 4 x 4 register tile: 4 consecutive output pixels (the lanes of
-// each vec4) times 4 consecutive output channels (acc0..acc3). Padded taps read as 0.
+// each vec4) times 4 consecutive output channels (acc0..acc3).
 // Epilogue: y = scale[o] * acc + shift[o] (bias, BWN's alpha and a following batchnorm folded
 // in by the host), then RELU if set; written as float NCHW.
 
@@ -12,19 +14,32 @@ struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, words: u32,
   sh: u32, sw: u32, ph: u32, pw: u32,
-  ho: u32, wo: u32, _pad0: u32, _pad1: u32,
+  ho: u32, wo: u32, c4: u32, _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;
 #if BINARY_WEIGHTS
 @group(0) @binding(2) var<storage, read> wbits: array<u32>;
 #else
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<vec4f>;
 #endif
 @group(0) @binding(3) var<storage, read> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> shift: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+
+const LANE = vec4u(0u, 1u, 2u, 3u);
+
+fn dots(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, w: vec4f) -> vec4f {
+  return vec4f(dot(a0, w), dot(a1, w), dot(a2, w), dot(a3, w));
+}
+
+#if BINARY_WEIGHTS
+// +1 / -1 for the 4 sign bits of `nibble`.
+fn signs(nibble: u32) -> vec4f {
+  return vec4f((vec4u(nibble) >> LANE) & vec4u(1u)) * 2.0 - 1.0;
+}
+#endif
 
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -34,18 +49,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (m0 >= p.n * pixels || o0 >= p.cout) {
     return;
   }
-  let m = vec4u(m0, m0 + 1u, m0 + 2u, m0 + 3u);
+  let m = m0 + LANE;
   let inRange = m < vec4u(p.n * pixels);
   let img = min(m, vec4u(p.n * pixels - 1u)) / pixels;
   let pix = m % pixels;
   let top = vec4i(pix / p.wo * p.sh) - i32(p.ph);
   let left = vec4i(pix % p.wo * p.sw) - i32(p.pw);
-  let plane = p.h * p.w;
+  let zeroPixel = vec4u(p.n * p.h * p.w * p.c4);
 
 #if BINARY_WEIGHTS
   let perFilter = p.kh * p.kw * p.words;
 #else
-  let perFilter = p.kh * p.kw * p.cin;
+  let perFilter = p.kh * p.kw * p.c4;
 #endif
   // Rows of filters past Cout are read (clamped) but never stored.
   let f0 = min(o0, p.cout - 1u) * perFilter;
@@ -62,35 +77,40 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     for (var v = 0u; v < p.kw; v++) {
       let col = left + i32(v);
       let real = inRange & (row >= vec4i(0)) & (row < vec4i(i32(p.h))) & (col >= vec4i(0)) & (col < vec4i(i32(p.w)));
-      // Channel 0 of each lane's input pixel; a padded tap reads a safe address and is zeroed.
-      let at = select(vec4u(0u), img * p.cin * plane + vec4u(row) * p.w + vec4u(col), real);
+      let at = select(zeroPixel, ((img * p.h + vec4u(row)) * p.w + vec4u(col)) * p.c4, real);
       let tap = u * p.kw + v;
-      for (var word = 0u; word < p.words; word++) {
 #if BINARY_WEIGHTS
+      for (var word = 0u; word < p.words; word++) {
         let b0 = wbits[f0 + tap * p.words + word];
         let b1 = wbits[f1 + tap * p.words + word];
         let b2 = wbits[f2 + tap * p.words + word];
         let b3 = wbits[f3 + tap * p.words + word];
-#endif
-        let c0 = word * 32u;
-        let count = min(32u, p.cin - c0);
-        for (var j = 0u; j < count; j++) {
-          let offset = (c0 + j) * plane;
-          let a = select(vec4f(0.0), vec4f(x[at.x + offset], x[at.y + offset], x[at.z + offset], x[at.w + offset]), real);
-#if BINARY_WEIGHTS
-          acc0 += select(-a, a, ((b0 >> j) & 1u) == 1u);
-          acc1 += select(-a, a, ((b1 >> j) & 1u) == 1u);
-          acc2 += select(-a, a, ((b2 >> j) & 1u) == 1u);
-          acc3 += select(-a, a, ((b3 >> j) & 1u) == 1u);
-#else
-          let k = tap * p.cin + c0 + j;
-          acc0 += a * weight[f0 + k];
-          acc1 += a * weight[f1 + k];
-          acc2 += a * weight[f2 + k];
-          acc3 += a * weight[f3 + k];
-#endif
+        let q0 = word * 8u;
+        for (var q = q0; q < min(q0 + 8u, p.c4); q++) {
+          let a0 = x[at.x + q];
+          let a1 = x[at.y + q];
+          let a2 = x[at.z + q];
+          let a3 = x[at.w + q];
+          let shiftBits = (q - q0) * 4u;
+          acc0 += dots(a0, a1, a2, a3, signs(b0 >> shiftBits));
+          acc1 += dots(a0, a1, a2, a3, signs(b1 >> shiftBits));
+          acc2 += dots(a0, a1, a2, a3, signs(b2 >> shiftBits));
+          acc3 += dots(a0, a1, a2, a3, signs(b3 >> shiftBits));
         }
       }
+#else
+      let wt = tap * p.c4;
+      for (var q = 0u; q < p.c4; q++) {
+        let a0 = x[at.x + q];
+        let a1 = x[at.y + q];
+        let a2 = x[at.z + q];
+        let a3 = x[at.w + q];
+        acc0 += dots(a0, a1, a2, a3, weight[f0 + wt + q]);
+        acc1 += dots(a0, a1, a2, a3, weight[f1 + wt + q]);
+        acc2 += dots(a0, a1, a2, a3, weight[f2 + wt + q]);
+        acc3 += dots(a0, a1, a2, a3, weight[f3 + wt + q]);
+      }
+#endif
     }
   }
 

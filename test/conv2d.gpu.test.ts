@@ -8,6 +8,7 @@ import type { GpuContext } from '../src/webgpu/context.js';
 import { submitLaunches } from '../src/webgpu/dispatch.js';
 import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
 import { conv2dLaunch } from '../src/webgpu/kernels/conv2d.js';
+import { nhwc4Shape, toNhwc4Launch } from '../src/webgpu/kernels/to-nhwc4.js';
 import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { poisonedFloats } from './helpers/poison.js';
@@ -26,14 +27,19 @@ async function runConv(
 ) {
   const ho = Math.floor((c.h + 2 * c.padding[0] - c.kernel[0]) / c.stride[0]) + 1;
   const wo = Math.floor((c.w + 2 * c.padding[1] - c.kernel[1]) / c.stride[1]) + 1;
+  const inputShape = x.shape as [number, number, number, number];
   const tensors = {
-    input: GpuTensor.upload(gpu, x),
+    nchw: GpuTensor.upload(gpu, x),
+    input: GpuTensor.upload(gpu, poisonedFloats(nhwc4Shape(inputShape))),
     weights: GpuTensor.upload(gpu, weights),
     scale: GpuTensor.upload(gpu, new Tensor(scale, [c.cout])),
     shift: GpuTensor.upload(gpu, new Tensor(shift, [c.cout])),
     output: GpuTensor.upload(gpu, poisonedFloats([c.n, c.cout, ho, wo])),
   };
-  await submitLaunches(gpu, 'conv2d', [await conv2dLaunch(gpu, { ...tensors, stride: c.stride, padding: c.padding, relu })]);
+  await submitLaunches(gpu, 'conv2d', [
+    await toNhwc4Launch(gpu, tensors.nchw, tensors.input),
+    await conv2dLaunch(gpu, { ...tensors, inputShape, stride: c.stride, padding: c.padding, relu }),
+  ]);
   const y = await tensors.output.read();
   for (const t of Object.values(tensors)) t.destroy();
   return y;
@@ -47,7 +53,7 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
     const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
     const bias = randomTensor(rng, [c.cout]).data;
-    const y = await runConv(ctx!, c, x, ohwiFromOihw(w), new Float32Array(c.cout).fill(1), bias);
+    const y = await runConv(ctx!, c, x, ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1), bias);
     const expected = ref.conv2d(x, w, bias, c.stride, c.padding);
     expect(y.shape).toEqual(expected.shape);
     expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
@@ -70,36 +76,64 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
     const w = randomTensor(rng, [c.cout, c.cin, 3, 3]);
     const bias = randomTensor(rng, [c.cout]).data;
-    const y = await runConv(ctx!, c, x, ohwiFromOihw(w), new Float32Array(c.cout).fill(1), bias, true);
+    const y = await runConv(ctx!, c, x, ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1), bias, true);
     const expected = ref.relu(ref.conv2d(x, w, bias, c.stride, c.padding));
     expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+
+  it('to_nhwc4 pads channels to 4 with zeros and appends a zero pixel', async () => {
+    const rng = testRng();
+    for (const shape of [[2, 5, 3, 4], [1, 1, 1, 1], [3, 8, 2, 5]] as const) {
+      const x = randomTensor(rng, shape);
+      const nchw = GpuTensor.upload(ctx!, x);
+      const out = GpuTensor.upload(ctx!, poisonedFloats(nhwc4Shape(shape)));
+      await submitLaunches(ctx!, 'to_nhwc4', [await toNhwc4Launch(ctx!, nchw, out)]);
+      const y = (await out.read()).data;
+      const [n, c, h, w] = shape;
+      const cp = 4 * Math.ceil(c / 4);
+      const expected = new Float32Array((n * h * w + 1) * cp);
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          for (let p = 0; p < h * w; p++) expected[(b * h * w + p) * cp + ch] = x.data[(b * c + ch) * h * w + p]!;
+        }
+      }
+      expect(y, `${shape} seed ${rng.seed}`).toEqual(expected);
+      nchw.destroy();
+      out.destroy();
+    }
   });
 
   it('rejects mismatched arguments before any dispatch', async () => {
     const gpu = ctx!;
     const t = (dtype: 'uint32' | 'float32' | 'int32', shape: number[]) => GpuTensor.empty(gpu, dtype, shape);
     const base = {
-      input: t('float32', [2, 3, 6, 6]),
-      weights: t('float32', [4, 3, 3, 3]),
+      input: t('float32', nhwc4Shape([2, 3, 6, 6])),
+      inputShape: [2, 3, 6, 6] as const,
+      weights: t('float32', [4, 3, 3, 4]),
       scale: t('float32', [4]),
       shift: t('float32', [4]),
       stride: [2, 2] as const,
       padding: [1, 1] as const,
       output: t('float32', [2, 4, 3, 3]),
     };
-    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 3, 3, 5]) })).rejects.toThrow(
-      "conv2d: weights [4, 3, 3, 5] do not match the input's 3 channels (last dimension must be 3)",
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 3, 3, 3]) })).rejects.toThrow(
+      "conv2d: weights [4, 3, 3, 3] do not match the input's 3 channels (last dimension must be 4)",
     );
     await expect(conv2dLaunch(gpu, { ...base, weights: t('uint32', [4, 3, 3, 2]) })).rejects.toThrow(
       "bwn conv: weights [4, 3, 3, 2] do not match the input's 3 channels (last dimension must be 1)",
     );
-    await expect(conv2dLaunch(gpu, { ...base, input: t('uint32', [2, 3, 6, 6]) })).rejects.toThrow('conv2d: input must be float32, got uint32');
+    await expect(conv2dLaunch(gpu, { ...base, input: t('uint32', nhwc4Shape([2, 3, 6, 6])) })).rejects.toThrow(
+      'conv2d: NHWC4 input of [2, 3, 6, 6] must be float32 [73, 4], got uint32 [73, 4]',
+    );
+    await expect(conv2dLaunch(gpu, { ...base, input: t('float32', [2, 3, 6, 6]) })).rejects.toThrow('must be float32 [73, 4], got float32 [2, 3, 6, 6]');
     await expect(conv2dLaunch(gpu, { ...base, weights: t('int32', [4, 3, 3, 3]) })).rejects.toThrow('must be float32 or uint32');
     await expect(conv2dLaunch(gpu, { ...base, shift: t('float32', [5]) })).rejects.toThrow('conv2d: shift must be float32 [4], got float32 [5]');
     await expect(conv2dLaunch(gpu, { ...base, output: t('float32', [2, 4, 6, 6]) })).rejects.toThrow(
       'conv2d: output must be float32 [2, 4, 3, 3], got float32 [2, 4, 6, 6]',
     );
-    await expect(conv2dLaunch(gpu, { ...base, input: t('float32', [2, 3, 0, 6]) })).rejects.toThrow('conv2d: the input is empty');
-    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 9, 9, 3]) })).rejects.toThrow('does not fit an input of 6x6');
+    await expect(conv2dLaunch(gpu, { ...base, inputShape: [2, 3, 0, 6], input: t('float32', nhwc4Shape([2, 3, 0, 6])) })).rejects.toThrow(
+      'conv2d: the input is empty',
+    );
+    await expect(conv2dLaunch(gpu, { ...base, weights: t('float32', [4, 9, 9, 4]) })).rejects.toThrow('does not fit an input of 6x6');
   });
 });

@@ -1,5 +1,8 @@
 /**
  * Turns a .wgsl template into WGSL, given its defines:
+ * - `#unroll VAR COUNT` ... `#endunroll` repeats its lines COUNT times (a number or a number
+ *   define), with `${VAR}` replaced by 0, 1, ...: register tiles whose size is a parameter,
+ *   written once (the shader compilers here do not unroll loops over arrays themselves);
  * - a boolean define drives `#if NAME` / `#elif NAME` / `#else` / `#endif` (`!NAME` negates);
  * - a number define becomes `const NAME: u32 = value;` at the start of line 1 (so compiler
  *   line numbers still match the file), making tile sizes and the workgroup size
@@ -28,7 +31,23 @@ function constDeclarations(defines: ShaderDefines, file: string): string {
   return declarations;
 }
 
-export function preprocessWgsl(source: string, defines: ShaderDefines, file: string): string {
+const UNROLL = /^[ \t]*#unroll[ \t]+([A-Za-z_]\w*)[ \t]+(\w+)[ \t]*\n([\s\S]*?)^[ \t]*#endunroll[ \t]*$/gm;
+
+function unroll(source: string, defines: ShaderDefines, file: string): string {
+  return source.replace(UNROLL, (_, variable: string, countText: string, body: string) => {
+    const count = /^\d+$/.test(countText) ? Number(countText) : defines[countText];
+    if (typeof count !== 'number') throw new Error(`${file}: #unroll ${variable} ${countText}: "${countText}" is not a number define`);
+    if (body.includes('#unroll')) throw new Error(`${file}: #unroll blocks cannot nest`);
+    const marker = `\${${variable}}`;
+    const copies: string[] = [];
+    for (let i = 0; i < count; i++) copies.push(body.split(marker).join(String(i)));
+    // Keep the line count, so compiler line numbers after the block still match the file.
+    return copies.join('').replace(/\n$/, '') + '\n'.repeat(Math.max(0, 2 - count));
+  });
+}
+
+export function preprocessWgsl(template: string, defines: ShaderDefines, file: string): string {
+  const source = unroll(template, defines, file);
   const strings: string[] = [];
   const values: boolean[] = [];
   let last = 0;

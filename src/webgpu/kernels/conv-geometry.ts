@@ -56,7 +56,7 @@ export function convGeometry(
   return { ...input, cout, kh, kw, stride, padding, ho, wo };
 }
 
-/** The shaders' Params block; `extra` is the field after wo (xnor: output words). */
+/** The shaders' Params block; `extra` is the field after wo (xnor: output words, conv2d: C4). */
 export function convParams(ctx: GpuContext, g: ConvGeometry, extra: number, label: string): GPUBuffer {
   const { n, cin, h, w, cout, kh, kw, stride, padding, ho, wo } = g;
   return uniformBuffer(ctx, [n, cin, h, w, cout, kh, kw, wordsFor(cin), ...stride, ...padding, ho, wo, extra, 0], label);

@@ -6,17 +6,19 @@ import { formatShape } from '../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
-import { expectDType, expectTensor } from './checks.js';
+import { expectTensor } from './checks.js';
 import { CONV_TILE, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import { nhwc4Shape } from './to-nhwc4.js';
 
 const KERNEL = { file: 'conv2d.wgsl', source };
 
 export interface Conv2dArgs {
-  /** float32 NCHW [N, Cin, H, W]. */
+  /** The NCHW input [N, Cin, H, W] as to_nhwc4 wrote it: float32 nhwc4Shape([N, Cin, H, W]). */
   input: GpuTensor;
+  inputShape: readonly [number, number, number, number];
   /**
-   * float32 OHWI [Cout, kh, kw, Cin] (see ohwiFromOihw), or, for a BWN layer, packed sign
-   * bits uint32 [Cout, kh, kw, ceil(Cin/32)] as in the model file.
+   * float32 OHWI [Cout, kh, kw, 4*ceil(Cin/4)] (ohwiFromOihw(w, 4)), or, for a BWN layer,
+   * packed sign bits uint32 [Cout, kh, kw, ceil(Cin/32)] as in the model file.
    */
   weights: GpuTensor;
   /** Per output channel: y = scale * sum + shift (bias, alpha, a following batchnorm folded in). */
@@ -30,19 +32,19 @@ export interface Conv2dArgs {
 }
 
 export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs): Promise<Launch> {
-  const { input, weights, scale, shift, output, relu = false } = args;
+  const { input, inputShape, weights, scale, shift, output, relu = false } = args;
   const binary = weights.dtype === 'uint32';
   const what = binary ? 'bwn conv' : 'conv2d';
-  expectDType(input, 'float32', `${what}: input`);
   if (weights.dtype === 'int32') throw new RangeError(`${what}: weights must be float32 or uint32 (packed bits), got int32`);
-  if (input.rank !== 4) throw new RangeError(`${what}: input must be NCHW, got ${formatShape(input.shape)}`);
-  const [n, cin, h, w] = input.shape as [number, number, number, number];
-  const g = convGeometry(what, { n, cin, h, w }, weights, binary ? wordsFor(cin) : cin, args.stride, args.padding);
+  expectTensor(input, 'float32', nhwc4Shape(inputShape), `${what}: NHWC4 input of ${formatShape(inputShape)}`);
+  const [n, cin, h, w] = inputShape;
+  const c4 = Math.ceil(cin / 4);
+  const g = convGeometry(what, { n, cin, h, w }, weights, binary ? wordsFor(cin) : 4 * c4, args.stride, args.padding);
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
   const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...CONV_TILE, BINARY_WEIGHTS: binary, RELU: relu } });
-  const params = convParams(ctx, g, 0, 'conv2d params');
+  const params = convParams(ctx, g, c4, 'conv2d params');
   return {
     pipeline,
     buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer],
