@@ -5,8 +5,8 @@
 //   float weights OHWI, channels padded to C4*4: [Cout, kh, kw, C4] vec4s (first/last layers)
 //   BINARY_WEIGHTS: sign bits [Cout, kh, kw, ceil(Cin/32)] as in the model file (BWN: each
 //   input is added or subtracted; the nibble of 4 bits becomes a +-1 vec4)
-// Each invocation computes a 4 x 4 register tile: 4 consecutive output pixels (the lanes of
-// each vec4) times 4 consecutive output channels (acc0..acc3).
+// Each invocation computes a 4 x TN register tile: 4 consecutive output pixels (the lanes of
+// each vec4) times TN consecutive output channels (acc0, acc1, ...).
 // Epilogue: y = scale[o] * acc + shift[o] (bias, BWN's alpha and a following batchnorm folded
 // in by the host), then RELU if set; written as float NCHW.
 
@@ -41,11 +41,28 @@ fn signs(nibble: u32) -> vec4f {
 }
 #endif
 
+/** Epilogue for output channel o of the tile's 4 pixels. */
+fn store(o: u32, acc: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
+  if (o >= p.cout) {
+    return;
+  }
+  var out = scale[o] * acc + shift[o];
+#if RELU
+  out = max(out, vec4f(0.0));
+#endif
+  let pixels = p.ho * p.wo;
+  for (var l = 0u; l < 4u; l++) {
+    if (inRange[l]) {
+      y[(img[l] * p.cout + o) * pixels + pix[l]] = out[l];
+    }
+  }
+}
+
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let pixels = p.ho * p.wo;
   let m0 = gid.x * 4u;
-  let o0 = gid.y * 4u;
+  let o0 = gid.y * TN;
   if (m0 >= p.n * pixels || o0 >= p.cout) {
     return;
   }
@@ -63,15 +80,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let perFilter = p.kh * p.kw * p.c4;
 #endif
   // Rows of filters past Cout are read (clamped) but never stored.
-  let f0 = min(o0, p.cout - 1u) * perFilter;
-  let f1 = min(o0 + 1u, p.cout - 1u) * perFilter;
-  let f2 = min(o0 + 2u, p.cout - 1u) * perFilter;
-  let f3 = min(o0 + 3u, p.cout - 1u) * perFilter;
-
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
+#unroll t TN
+  let f${t} = min(o0 + ${t}u, p.cout - 1u) * perFilter;
+  var acc${t} = vec4f(0.0);
+#endunroll
   for (var u = 0u; u < p.kh; u++) {
     let row = top + i32(u);
     for (var v = 0u; v < p.kw; v++) {
@@ -81,10 +93,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let tap = u * p.kw + v;
 #if BINARY_WEIGHTS
       for (var word = 0u; word < p.words; word++) {
-        let b0 = wbits[f0 + tap * p.words + word];
-        let b1 = wbits[f1 + tap * p.words + word];
-        let b2 = wbits[f2 + tap * p.words + word];
-        let b3 = wbits[f3 + tap * p.words + word];
+#unroll t TN
+        let b${t} = wbits[f${t} + tap * p.words + word];
+#endunroll
         let q0 = word * 8u;
         for (var q = q0; q < min(q0 + 8u, p.c4); q++) {
           let a0 = x[at.x + q];
@@ -92,10 +103,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
           let a2 = x[at.z + q];
           let a3 = x[at.w + q];
           let shiftBits = (q - q0) * 4u;
-          acc0 += dots(a0, a1, a2, a3, signs(b0 >> shiftBits));
-          acc1 += dots(a0, a1, a2, a3, signs(b1 >> shiftBits));
-          acc2 += dots(a0, a1, a2, a3, signs(b2 >> shiftBits));
-          acc3 += dots(a0, a1, a2, a3, signs(b3 >> shiftBits));
+#unroll t TN
+          acc${t} += dots(a0, a1, a2, a3, signs(b${t} >> shiftBits));
+#endunroll
         }
       }
 #else
@@ -105,32 +115,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         let a1 = x[at.y + q];
         let a2 = x[at.z + q];
         let a3 = x[at.w + q];
-        acc0 += dots(a0, a1, a2, a3, weight[f0 + wt + q]);
-        acc1 += dots(a0, a1, a2, a3, weight[f1 + wt + q]);
-        acc2 += dots(a0, a1, a2, a3, weight[f2 + wt + q]);
-        acc3 += dots(a0, a1, a2, a3, weight[f3 + wt + q]);
+#unroll t TN
+        acc${t} += dots(a0, a1, a2, a3, weight[f${t} + wt + q]);
+#endunroll
       }
 #endif
     }
   }
 
-  var acc: array<vec4f, 4>;
-  acc[0] = acc0;
-  acc[1] = acc1;
-  acc[2] = acc2;
-  acc[3] = acc3;
-  for (var t = 0u; t < 4u; t++) {
-    let o = o0 + t;
-    if (o < p.cout) {
-      var out = scale[o] * acc[t] + shift[o];
-#if RELU
-      out = max(out, vec4f(0.0));
-#endif
-      for (var l = 0u; l < 4u; l++) {
-        if (inRange[l]) {
-          y[(img[l] * p.cout + o) * pixels + pix[l]] = out[l];
-        }
-      }
-    }
-  }
+#unroll t TN
+  store(o0 + ${t}u, acc${t}, img, pix, inRange);
+#endunroll
 }

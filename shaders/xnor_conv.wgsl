@@ -2,8 +2,8 @@
 //   M = N*Ho*Wo output pixels, N = Cout, K = kh*kw*words (words = ceil(Cin/32)).
 // Input bits NHWC [N, H, W, words]; weight bits [Cout, kh, kw, words]; 32 channels per u32.
 //
-// Each invocation computes a 4 x 4 register tile: 4 consecutive output pixels (the lanes of
-// each vec4) times 4 consecutive output channels (acc0..acc3).
+// Each invocation computes a 4 x TN register tile: 4 consecutive output pixels (the lanes of
+// each vec4) times TN consecutive output channels (acc0, acc1, ...); TN divides 32.
 // It counts mismatches D = popcount(a ^ w). Channel-padding bits are 0 on both sides, so they
 // never mismatch; padded taps are masked out, so they contribute 0 (semantics.md). With
 // `taps` the real taps of a pixel: dot = Cin * taps - 2 * D.
@@ -34,11 +34,38 @@ struct Params {
 @group(0) @binding(6) var<storage, read> meanAbs: array<f32>;
 #endif
 
+#if PACKED_OUTPUT
+/** Bit o % 32 of each lane's output word: the sign of z for output channel o. */
+fn signBits(o: u32, kDot: vec4f) -> vec4u {
+  if (o >= p.cout) {
+    return vec4u(0u);
+  }
+  return select(vec4u(0u), vec4u(1u << (o % 32u)), scale[o] * kDot + shift[o] >= vec4f(0.0));
+}
+#else
+/** Float epilogue for output channel o of the tile's 4 pixels. */
+fn store(o: u32, kDot: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
+  if (o >= p.cout) {
+    return;
+  }
+  var z = scale[o] * kDot + shift[o];
+#if RELU
+  z = max(z, vec4f(0.0));
+#endif
+  let pixels = p.ho * p.wo;
+  for (var l = 0u; l < 4u; l++) {
+    if (inRange[l]) {
+      y[(img[l] * p.cout + o) * pixels + pix[l]] = z[l];
+    }
+  }
+}
+#endif
+
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let pixels = p.ho * p.wo;
   let m0 = gid.x * 4u;
-  let o0 = gid.y * 4u;
+  let o0 = gid.y * TN;
   if (m0 >= p.n * pixels || o0 >= p.cout) {
     return;
   }
@@ -51,15 +78,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
   let kTotal = p.kh * p.kw * p.words;
   // Rows of filters past Cout are read (clamped) but never stored.
-  let w0 = min(o0, p.cout - 1u) * kTotal;
-  let w1 = min(o0 + 1u, p.cout - 1u) * kTotal;
-  let w2 = min(o0 + 2u, p.cout - 1u) * kTotal;
-  let w3 = min(o0 + 3u, p.cout - 1u) * kTotal;
-
-  var acc0 = vec4u(0u);
-  var acc1 = vec4u(0u);
-  var acc2 = vec4u(0u);
-  var acc3 = vec4u(0u);
+#unroll t TN
+  let w${t} = min(o0 + ${t}u, p.cout - 1u) * kTotal;
+  var acc${t} = vec4u(0u);
+#endunroll
   var taps = vec4u(0u);
 #if INPUT_SCALE
   var aSum = vec4f(0.0);
@@ -79,10 +101,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let tap = (u * p.kw + v) * p.words;
       for (var k = 0u; k < p.words; k++) {
         let a = vec4u(x[a0.x + k], x[a0.y + k], x[a0.z + k], x[a0.w + k]);
-        acc0 += countOneBits((a ^ vec4u(wbits[w0 + tap + k])) & mask);
-        acc1 += countOneBits((a ^ vec4u(wbits[w1 + tap + k])) & mask);
-        acc2 += countOneBits((a ^ vec4u(wbits[w2 + tap + k])) & mask);
-        acc3 += countOneBits((a ^ vec4u(wbits[w3 + tap + k])) & mask);
+#unroll t TN
+        acc${t} += countOneBits((a ^ vec4u(wbits[w${t} + tap + k])) & mask);
+#endunroll
       }
     }
   }
@@ -93,41 +114,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #else
   let k = vec4f(1.0);
 #endif
-  var z: array<vec4f, 4>;
-  z[0] = k * vec4f(matches - 2 * vec4i(acc0));
-  z[1] = k * vec4f(matches - 2 * vec4i(acc1));
-  z[2] = k * vec4f(matches - 2 * vec4i(acc2));
-  z[3] = k * vec4f(matches - 2 * vec4i(acc3));
-
 #if PACKED_OUTPUT
-  // The 4 channels share one output word (o0 is a multiple of 4): one atomicOr per pixel.
+  // The TN channels share one output word (TN divides 32): one atomicOr per pixel.
   var bits = vec4u(0u);
-  for (var t = 0u; t < 4u; t++) {
-    let o = o0 + t;
-    if (o < p.cout) {
-      let zt = scale[o] * z[t] + shift[o];
-      bits |= select(vec4u(0u), vec4u(1u << (o % 32u)), zt >= vec4f(0.0));
-    }
-  }
+#unroll t TN
+  bits |= signBits(o0 + ${t}u, k * vec4f(matches - 2 * vec4i(acc${t})));
+#endunroll
   for (var l = 0u; l < 4u; l++) {
     if (inRange[l]) {
       atomicOr(&y[m[l] * p.outWords + o0 / 32u], bits[l]);
     }
   }
 #else
-  for (var t = 0u; t < 4u; t++) {
-    let o = o0 + t;
-    if (o < p.cout) {
-      var zt = scale[o] * z[t] + shift[o];
-#if RELU
-      zt = max(zt, vec4f(0.0));
-#endif
-      for (var l = 0u; l < 4u; l++) {
-        if (inRange[l]) {
-          y[(img[l] * p.cout + o) * pixels + pix[l]] = zt[l];
-        }
-      }
-    }
-  }
+#unroll t TN
+  store(o0 + ${t}u, k * vec4f(matches - 2 * vec4i(acc${t})), img, pix, inRange);
+#endunroll
 #endif
 }

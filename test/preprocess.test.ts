@@ -55,6 +55,15 @@ describe('preprocessWgsl', () => {
     expect(() => preprocessWgsl('#if TILE\n#endif', { TILE: 4 }, 't.wgsl')).toThrow('"TILE" is 4, not a boolean');
   });
 
+  it('unrolls #unroll blocks, keeping line numbers', () => {
+    const source = 'a\n#unroll t TN\nlet x${t} = ${t}u; // c\ny += x${t};\n#endunroll\nafter';
+    const out = preprocessWgsl(source, { TN: 3 }, 'u.wgsl').split('\n');
+    expect(out.slice(2, 4).map((l) => l.trim())).toEqual(['let x0 = 0u; let x1 = 1u; let x2 = 2u;', 'y += x0; y += x1; y += x2;']);
+    expect(out[5]).toBe('after');
+    expect(preprocessWgsl('#unroll i 2\n${i}\n#endunroll', {}, 'u.wgsl').split('\n').map((l) => l.trim())).toContain('0 1');
+    expect(() => preprocessWgsl('#unroll t TM\nx\n#endunroll', { TN: 2 }, 'u.wgsl')).toThrow('u.wgsl: #unroll t TM: "TM" is not a number define');
+  });
+
   it('names the file and the undefined condition', () => {
     expect(() => preprocessWgsl(SOURCE, { USE_K: true }, 'conv.wgsl')).toThrow(
       /conv\.wgsl: #elif USE_ONE: "USE_ONE" is not defined \(defines given: USE_K\)/,

@@ -33,16 +33,21 @@ function constDeclarations(defines: ShaderDefines, file: string): string {
 
 const UNROLL = /^[ \t]*#unroll[ \t]+([A-Za-z_]\w*)[ \t]+(\w+)[ \t]*\n([\s\S]*?)^[ \t]*#endunroll[ \t]*$/gm;
 
+/**
+ * Expands #unroll blocks. The copies of each body line are joined side by side on that line
+ * (comments dropped), so every line keeps its number and compiler errors point into the file.
+ */
 function unroll(source: string, defines: ShaderDefines, file: string): string {
   return source.replace(UNROLL, (_, variable: string, countText: string, body: string) => {
     const count = /^\d+$/.test(countText) ? Number(countText) : defines[countText];
     if (typeof count !== 'number') throw new Error(`${file}: #unroll ${variable} ${countText}: "${countText}" is not a number define`);
     if (body.includes('#unroll')) throw new Error(`${file}: #unroll blocks cannot nest`);
     const marker = `\${${variable}}`;
-    const copies: string[] = [];
-    for (let i = 0; i < count; i++) copies.push(body.split(marker).join(String(i)));
-    // Keep the line count, so compiler line numbers after the block still match the file.
-    return copies.join('').replace(/\n$/, '') + '\n'.repeat(Math.max(0, 2 - count));
+    const lines = body.replace(/\n$/, '').split('\n').map((line) => {
+      const code = line.replace(/\/\/.*$/, '').trimEnd();
+      return Array.from({ length: count }, (_, i) => code.split(marker).join(String(i))).join(' ');
+    });
+    return `\n${lines.join('\n')}\n`;
   });
 }
 

@@ -24,9 +24,16 @@ export interface ConvGeometry {
   wo: number;
 }
 
-/** Workgroup shape of both templates: WG_M x WG_N invocations, each a 4 x 4 output tile. */
-export const CONV_TILE = { WG_M: 16, WG_N: 4 } as const;
-const OUTPUTS_PER_INVOCATION_SIDE = 4;
+/**
+ * Tiling of both templates: workgroups of WG_M x WG_N invocations, each computing 4 output
+ * pixels x TN output channels.
+ */
+export interface ConvTile {
+  WG_M: number;
+  WG_N: number;
+  TN: number;
+}
+const PIXELS_PER_INVOCATION = 4;
 
 /**
  * Geometry from the input dims and a weight tensor laid out [Cout, kh, kw, last], where
@@ -62,10 +69,10 @@ export function convParams(ctx: GpuContext, g: ConvGeometry, extra: number, labe
   return uniformBuffer(ctx, [n, cin, h, w, cout, kh, kw, wordsFor(cin), ...stride, ...padding, ho, wo, extra, 0], label);
 }
 
-export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, what: string): [number, number] {
+export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, tile: ConvTile, what: string): [number, number] {
   const limit = ctx.limits.maxComputeWorkgroupsPerDimension;
   return [
-    groupsAlong(g.n * g.ho * g.wo, OUTPUTS_PER_INVOCATION_SIDE * CONV_TILE.WG_M, limit, what),
-    groupsAlong(g.cout, OUTPUTS_PER_INVOCATION_SIDE * CONV_TILE.WG_N, limit, what),
+    groupsAlong(g.n * g.ho * g.wo, PIXELS_PER_INVOCATION * tile.WG_M, limit, what),
+    groupsAlong(g.cout, tile.TN * tile.WG_N, limit, what),
   ];
 }

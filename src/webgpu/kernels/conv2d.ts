@@ -7,10 +7,12 @@ import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { expectTensor } from './checks.js';
-import { CONV_TILE, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
 import { nhwc4Shape } from './to-nhwc4.js';
 
 const KERNEL = { file: 'conv2d.wgsl', source };
+/** Measured on SwiftShader: bench/RESULTS.md. */
+export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 8 };
 
 export interface Conv2dArgs {
   /** The NCHW input [N, Cin, H, W] as to_nhwc4 wrote it: float32 nhwc4Shape([N, Cin, H, W]). */
@@ -43,12 +45,12 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs): Promise<L
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...CONV_TILE, BINARY_WEIGHTS: binary, RELU: relu } });
+  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...CONV2D_TILE, BINARY_WEIGHTS: binary, RELU: relu } });
   const params = convParams(ctx, g, c4, 'conv2d params');
   return {
     pipeline,
     buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer],
-    workgroups: convWorkgroups(ctx, g, what),
+    workgroups: convWorkgroups(ctx, g, CONV2D_TILE, what),
     transient: [params],
   };
 }

@@ -7,10 +7,12 @@ import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { expectDType, expectTensor } from './checks.js';
-import { CONV_TILE, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
 
 const KERNEL = { file: 'xnor_conv.wgsl', source };
 const WHAT = 'xnor conv';
+/** Measured on SwiftShader: bench/RESULTS.md. TN must divide 32 (packed output words). */
+export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 4 };
 
 export interface XnorConvArgs {
   /** Packed input bits, uint32 [N, H, W, ceil(Cin/32)]. */
@@ -55,13 +57,13 @@ export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs): Promi
 
   const pipeline = await ctx.pipelines.get({
     kernel: KERNEL,
-    defines: { ...CONV_TILE, PACKED_OUTPUT: packedOutput, INPUT_SCALE: meanAbs !== undefined, RELU: relu },
+    defines: { ...XNOR_CONV_TILE, PACKED_OUTPUT: packedOutput, INPUT_SCALE: meanAbs !== undefined, RELU: relu },
   });
   const params = convParams(ctx, g, outWords, 'xnor_conv params');
   return {
     pipeline,
     buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer, meanAbs?.buffer],
-    workgroups: convWorkgroups(ctx, g, WHAT),
+    workgroups: convWorkgroups(ctx, g, XNOR_CONV_TILE, WHAT),
     transient: [params],
     clear: packedOutput ? [output.buffer] : [],
   };
