@@ -16,7 +16,7 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     rollupOptions: {
-      input: { index: 'src/index.ts', xnornet: 'src/cli/main.ts' },
+      input: { index: 'src/index.ts', xnornet: 'src/cli/main.ts', 'bench-kernels': 'bench/kernels.ts' },
       output: { entryFileNames: '[name].js' },
     },
   },

@@ -97,8 +97,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #if INPUT_SCALE
       aSum += select(vec4f(0.0), vec4f(meanAbs[at.x], meanAbs[at.y], meanAbs[at.z], meanAbs[at.w]), real);
 #endif
-      let a0 = at * p.words;
       let tap = (u * p.kw + v) * p.words;
+      let a0 = at * p.words;
       for (var k = 0u; k < p.words; k++) {
         let a = vec4u(x[a0.x + k], x[a0.y + k], x[a0.z + k], x[a0.w + k]);
 #unroll t TN

@@ -33,7 +33,8 @@ export interface Conv2dArgs {
   output: GpuTensor;
 }
 
-export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs): Promise<Launch> {
+/** `tile` is for benchmarks comparing variants; the default is the tuned one. */
+export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CONV2D_TILE): Promise<Launch> {
   const { input, inputShape, weights, scale, shift, output, relu = false } = args;
   const binary = weights.dtype === 'uint32';
   const what = binary ? 'bwn conv' : 'conv2d';
@@ -45,12 +46,12 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs): Promise<L
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...CONV2D_TILE, BINARY_WEIGHTS: binary, RELU: relu } });
+  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...tile, BINARY_WEIGHTS: binary, RELU: relu } });
   const params = convParams(ctx, g, c4, 'conv2d params');
   return {
     pipeline,
     buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer],
-    workgroups: convWorkgroups(ctx, g, CONV2D_TILE, what),
+    workgroups: convWorkgroups(ctx, g, tile, what),
     transient: [params],
   };
 }

@@ -12,7 +12,7 @@ import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-
 const KERNEL = { file: 'xnor_conv.wgsl', source };
 const WHAT = 'xnor conv';
 /** Measured on SwiftShader: bench/RESULTS.md. TN must divide 32 (packed output words). */
-export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 4 };
+export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 8 };
 
 export interface XnorConvArgs {
   /** Packed input bits, uint32 [N, H, W, ceil(Cin/32)]. */
@@ -33,7 +33,9 @@ export interface XnorConvArgs {
   output: GpuTensor;
 }
 
-export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs): Promise<Launch> {
+/** `tile` is for benchmarks comparing variants; the default is the tuned one. */
+export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile = XNOR_CONV_TILE): Promise<Launch> {
+  if (32 % tile.TN !== 0) throw new RangeError(`${WHAT}: TN = ${tile.TN} must divide 32`);
   const { input, inChannels, weights, scale, shift, meanAbs, output, relu = false } = args;
   expectDType(input, 'uint32', `${WHAT}: input bits`);
   expectDType(weights, 'uint32', `${WHAT}: weight bits`);
@@ -57,13 +59,18 @@ export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs): Promi
 
   const pipeline = await ctx.pipelines.get({
     kernel: KERNEL,
-    defines: { ...XNOR_CONV_TILE, PACKED_OUTPUT: packedOutput, INPUT_SCALE: meanAbs !== undefined, RELU: relu },
+    defines: {
+      ...tile,
+      PACKED_OUTPUT: packedOutput,
+      INPUT_SCALE: meanAbs !== undefined,
+      RELU: relu,
+    },
   });
   const params = convParams(ctx, g, outWords, 'xnor_conv params');
   return {
     pipeline,
     buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer, meanAbs?.buffer],
-    workgroups: convWorkgroups(ctx, g, XNOR_CONV_TILE, WHAT),
+    workgroups: convWorkgroups(ctx, g, tile, WHAT),
     transient: [params],
     clear: packedOutput ? [output.buffer] : [],
   };
