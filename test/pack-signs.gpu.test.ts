@@ -1,37 +1,67 @@
 import { describe, expect, it } from 'vitest';
 import { packActivations } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { submitLaunches } from '../src/webgpu/dispatch.js';
 import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
-import { packSigns, packedShape } from '../src/webgpu/kernels/pack-signs.js';
+import { packSigns, packSignsLaunch, packedShape } from '../src/webgpu/kernels/pack-signs.js';
+import { signMismatches } from './helpers/bits.js';
 import { gpuForSuite } from './helpers/gpu.js';
-import { BITS_POISON, poisonedBits } from './helpers/poison.js';
-import { randomTensor, testRng } from './helpers/random.js';
+import { BITS_POISON, poisonedBits, poisonedFloats } from './helpers/poison.js';
+import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
 
 const ctx = await gpuForSuite('pack_signs');
 
+const SHAPES = [1, 3, 31, 32, 33, 64, 100, 257].flatMap((c, i) => [
+  [1, c, 1, 1],
+  [1 + (i % 3), c, 7 + i, 5 + 2 * i],
+]);
 
 describe.skipIf(!ctx)('pack_signs kernel', () => {
-  const shapes = [1, 3, 31, 32, 33, 100, 257].flatMap((c, i) => [
-    [1, c, 1, 1],
-    [1 + (i % 3), c, 7 + i, 5 + 2 * i],
-  ]);
-
-  it.each(shapes)('is bit-exact with the host packer for [%i, %i, %i, %i]', async (...shape) => {
+  it.each(SHAPES)('is bit-exact with the host packer for [%i, %i, %i, %i]', async (...shape) => {
     const rng = testRng();
     const x = randomTensor(rng, shape, { zeros: 0.1 });
     const input = GpuTensor.upload(ctx!, x);
-    const out = GpuTensor.upload(ctx!, poisonedBits(packedShape(shape)));
-    await packSigns(ctx!, input, out);
-    const gpu = (await out.read()).data;
+    const output = GpuTensor.upload(ctx!, poisonedBits(packedShape(shape)));
+    await submitLaunches(ctx!, 'pack_signs', [await packSignsLaunch(ctx!, { input, output })]);
+    const gpu = (await output.read()).data;
     const host = packActivations(x).data;
     input.destroy();
-    out.destroy();
+    output.destroy();
     // Poison first, so an unwritten word is reported as such rather than as a wrong bit.
     expect(gpu.indexOf(BITS_POISON), `unwritten word, seed ${rng.seed}`).toBe(host.indexOf(BITS_POISON));
     expect(gpu, `seed ${rng.seed}`).toEqual(host);
   });
 
-  it('allocates its output when none is given', async () => {
+  it.each(SHAPES)('applies a folded batchnorm and writes mean |v| for [%i, %i, %i, %i]', async (...shape) => {
+    const rng = testRng();
+    const [n, c, h, w] = shape as [number, number, number, number];
+    const x = randomTensor(rng, shape);
+    const scale = randomTensor(rng, [c]).data;
+    const shift = randomTensor(rng, [c]).data;
+    const v = new Tensor(x.data.map((value, i) => value * scale[Math.floor(i / (h * w)) % c]! + shift[Math.floor(i / (h * w)) % c]!), shape);
+    const meanAbs = new Float32Array(n * h * w);
+    for (let b = 0; b < n; b++) {
+      for (let p = 0; p < h * w; p++) {
+        let sum = 0;
+        for (let ch = 0; ch < c; ch++) sum += Math.abs(v.data[(b * c + ch) * h * w + p]!);
+        meanAbs[b * h * w + p] = sum / c;
+      }
+    }
+    const t = {
+      input: GpuTensor.upload(ctx!, x),
+      output: GpuTensor.upload(ctx!, poisonedBits(packedShape(shape))),
+      scale: GpuTensor.upload(ctx!, new Tensor(scale, [c])),
+      shift: GpuTensor.upload(ctx!, new Tensor(shift, [c])),
+      meanAbs: GpuTensor.upload(ctx!, poisonedFloats([n, h, w])),
+    };
+    const launch = await packSignsLaunch(ctx!, { ...t, affine: { scale: t.scale, shift: t.shift }, meanAbs: t.meanAbs });
+    await submitLaunches(ctx!, 'pack_signs', [launch]);
+    expect(signMismatches((await t.output.read()).data, v, 1e-5), `seed ${rng.seed}`).toEqual([]);
+    expect(maxToleranceViolation((await t.meanAbs.read()).data, meanAbs), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+    for (const tensor of Object.values(t)) tensor.destroy();
+  });
+
+  it('packSigns allocates its output', async () => {
     const x = randomTensor(testRng(), [2, 40, 3, 3]);
     const input = GpuTensor.upload(ctx!, x);
     const out = await packSigns(ctx!, input);
@@ -42,23 +72,25 @@ describe.skipIf(!ctx)('pack_signs kernel', () => {
   });
 
   it('rejects bad parameters before any dispatch', async () => {
-    const input = GpuTensor.upload(ctx!, Tensor.zeros([1, 33, 2, 2]));
-    const wrong = GpuTensor.empty(ctx!, 'uint32', [1, 2, 2, 1]);
-    await expect(packSigns(ctx!, input, wrong)).rejects.toThrow(
-      'packSigns: output must be uint32 [1, 2, 2, 2] for input [1, 33, 2, 2], got uint32 [1, 2, 2, 1]',
+    const t = (dtype: 'float32' | 'uint32' | 'int32', shape: number[]) => GpuTensor.empty(ctx!, dtype, shape);
+    const input = t('float32', [1, 33, 2, 2]);
+    await expect(packSignsLaunch(ctx!, { input, output: t('uint32', [1, 2, 2, 1]) })).rejects.toThrow(
+      'pack signs: output for input [1, 33, 2, 2] must be uint32 [1, 2, 2, 2], got uint32 [1, 2, 2, 1]',
     );
-    const empty = GpuTensor.upload(ctx!, Tensor.zeros([1, 3, 0, 2]));
-    await expect(packSigns(ctx!, empty)).rejects.toThrow('packSigns: input [1, 3, 0, 2] is empty');
-    const flat = GpuTensor.upload(ctx!, Tensor.zeros([4, 8]));
-    await expect(packSigns(ctx!, flat)).rejects.toThrow('expected an NCHW input, got shape [4, 8]');
-    const ints = GpuTensor.upload(ctx!, Tensor.zeros([1, 1, 1, 1], 'int32'));
-    await expect(packSigns(ctx!, ints as never)).rejects.toThrow('input must be float32, got int32');
-    for (const t of [input, wrong, empty, flat, ints]) t.destroy();
+    await expect(packSigns(ctx!, t('float32', [1, 3, 0, 2]))).rejects.toThrow('pack signs: input [1, 3, 0, 2] is empty');
+    await expect(packSigns(ctx!, t('float32', [4, 8]))).rejects.toThrow('expected an NCHW input, got shape [4, 8]');
+    await expect(packSigns(ctx!, t('int32', [1, 1, 1, 1]))).rejects.toThrow('pack signs: input must be float32, got int32');
+    const output = t('uint32', [1, 2, 2, 2]);
+    await expect(
+      packSignsLaunch(ctx!, { input, output, affine: { scale: t('float32', [32]), shift: t('float32', [33]) } }),
+    ).rejects.toThrow('pack signs: scale must be float32 [33], got float32 [32]');
+    await expect(packSignsLaunch(ctx!, { input, output, meanAbs: t('float32', [1, 2, 3]) })).rejects.toThrow(
+      'pack signs: mean |x| must be float32 [1, 2, 2], got float32 [1, 2, 3]',
+    );
   });
 
   it('refuses a tensor larger than the device allows, naming it', () => {
-    const huge = [64, 1024, 1024, 1024];
-    expect(() => GpuTensor.empty(ctx!, 'float32', huge, 'activations')).toThrow(
+    expect(() => GpuTensor.empty(ctx!, 'float32', [64, 1024, 1024, 1024], 'activations')).toThrow(
       /^activations: float32 \[64, 1024, 1024, 1024\] needs 274877906944 bytes, more than this device's limit/,
     );
   });

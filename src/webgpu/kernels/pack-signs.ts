@@ -1,49 +1,69 @@
-/** GPU sign + pack of float NCHW activations into NHWC packed bits (shaders/pack_signs.wgsl). */
+/**
+ * GPU sign + pack of float NCHW activations into NHWC packed bits, optionally after a folded
+ * batchnorm and with A = mean_c |x| for the XNOR conv's K factor (shaders/pack_signs.wgsl).
+ */
 import source from '../../../shaders/pack_signs.wgsl?raw';
 import { wordsFor } from '../../tensor/bits.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, grid1d, submitLaunches, uniformBuffer } from '../dispatch.js';
 import { GpuTensor } from '../gpu-tensor.js';
+import { expectDType, expectTensor } from './checks.js';
 
 const KERNEL = { file: 'pack_signs.wgsl', source };
 const WORKGROUP_SIZE = 64;
+const WHAT = 'pack signs';
 
 /** The packed shape [N, H, W, ceil(C/32)] of an NCHW float tensor. */
 export function packedShape(shape: readonly number[]): [number, number, number, number] {
-  if (shape.length !== 4) throw new RangeError(`packSigns: expected an NCHW input, got shape ${formatShape(shape)}`);
+  if (shape.length !== 4) throw new RangeError(`${WHAT}: expected an NCHW input, got shape ${formatShape(shape)}`);
   const [n, c, h, w] = shape as [number, number, number, number];
   return [n, h, w, wordsFor(c)];
 }
 
-function validate(x: GpuTensor, out: GpuTensor): void {
-  if (x.dtype !== 'float32') throw new TypeError(`packSigns: input must be float32, got ${x.dtype}`);
-  if (x.size === 0) throw new RangeError(`packSigns: input ${formatShape(x.shape)} is empty`);
-  const expected = packedShape(x.shape);
-  if (out.dtype !== 'uint32' || formatShape(out.shape) !== formatShape(expected)) {
-    throw new RangeError(
-      `packSigns: output must be uint32 ${formatShape(expected)} for input ${formatShape(x.shape)}, got ${out.dtype} ${formatShape(out.shape)}`,
-    );
-  }
+export interface PackSignsArgs {
+  /** float32 NCHW. */
+  input: GpuTensor;
+  /** uint32 packedShape(input.shape). */
+  output: GpuTensor;
+  /** Per channel, applied before the sign: v = x * scale + shift (a folded batchnorm). */
+  affine?: { scale: GpuTensor; shift: GpuTensor } | undefined;
+  /** float32 [N, H, W]: receives mean_c |v|. */
+  meanAbs?: GpuTensor | undefined;
 }
 
-export async function packSignsLaunch(ctx: GpuContext, x: GpuTensor, out: GpuTensor): Promise<Launch> {
-  validate(x, out);
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const words = wordsFor(c);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { WORKGROUP_SIZE } });
-  const shape = uniformBuffer(ctx, [n, c, h * w, words], 'pack_signs shape');
+export async function packSignsLaunch(ctx: GpuContext, { input, output, affine, meanAbs }: PackSignsArgs): Promise<Launch> {
+  expectDType(input, 'float32', `${WHAT}: input`);
+  const expected = packedShape(input.shape);
+  if (input.size === 0) throw new RangeError(`${WHAT}: input ${formatShape(input.shape)} is empty`);
+  expectTensor(output, 'uint32', expected, `${WHAT}: output for input ${formatShape(input.shape)}`);
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  if (affine) {
+    expectTensor(affine.scale, 'float32', [c], `${WHAT}: scale`);
+    expectTensor(affine.shift, 'float32', [c], `${WHAT}: shift`);
+  }
+  if (meanAbs) expectTensor(meanAbs, 'float32', [n, h, w], `${WHAT}: mean |x|`);
+  const pipeline = await ctx.pipelines.get({
+    kernel: KERNEL,
+    defines: { WORKGROUP_SIZE, AFFINE: affine !== undefined, MEAN_ABS: meanAbs !== undefined },
+  });
+  const shape = uniformBuffer(ctx, [n, c, h * w, wordsFor(c)], 'pack_signs shape');
   return {
     pipeline,
-    buffers: [x.buffer, out.buffer, shape],
-    workgroups: grid1d(ctx, n * words * h * w, WORKGROUP_SIZE),
+    buffers: [shape, input.buffer, output.buffer, affine?.scale.buffer, affine?.shift.buffer, meanAbs?.buffer],
+    workgroups: grid1d(ctx, n * h * w, WORKGROUP_SIZE),
     transient: [shape],
   };
 }
 
-/** Packs `x` on the GPU; writes into `out` when given (its shape must be packedShape(x)). */
-export async function packSigns(ctx: GpuContext, x: GpuTensor<'float32'>, out?: GpuTensor<'uint32'>): Promise<GpuTensor<'uint32'>> {
-  const target = out ?? GpuTensor.empty(ctx, 'uint32', packedShape(x.shape), 'packed signs');
-  await submitLaunches(ctx, 'pack_signs', [await packSignsLaunch(ctx, x, target)]);
-  return target;
+/** Packs `x` on the GPU into a new tensor (the one-call form of packSignsLaunch). */
+export async function packSigns(ctx: GpuContext, x: GpuTensor): Promise<GpuTensor<'uint32'>> {
+  const output = GpuTensor.empty(ctx, 'uint32', packedShape(x.shape), 'packed signs');
+  try {
+    await submitLaunches(ctx, 'pack_signs', [await packSignsLaunch(ctx, { input: x, output })]);
+  } catch (err) {
+    output.destroy();
+    throw err;
+  }
+  return output;
 }
