@@ -42,3 +42,12 @@ export function windowOutputSize(input: Pair, { kernel, stride, padding }: Windo
   }
   return [out[0]!, out[1]!];
 }
+
+/** Output extent of a pooling window: as windowOutputSize, with PyTorch's limit on padding. */
+export function poolOutputSize(input: Pair, window: WindowParams, what: string): Pair {
+  const { kernel, padding } = window;
+  if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1]) {
+    throw new RangeError(`${what}: padding [${padding.join(', ')}] must be at most half the kernel [${kernel.join(', ')}]`);
+  }
+  return windowOutputSize(input, window, what);
+}

@@ -1,6 +1,6 @@
 /** Float reference for pooling (PyTorch semantics, ceil_mode = false). */
 import { Tensor, nchwDims } from '../tensor/tensor.js';
-import { type WindowParams, windowOutputSize } from '../ops/params.js';
+import { type WindowParams, poolOutputSize } from '../ops/params.js';
 
 /** Runs `reduce` over each window's values; padded positions are passed as `padValue`. */
 function pool(
@@ -12,10 +12,7 @@ function pool(
 ): Tensor<Float32Array> {
   const [n, c, h, w] = nchwDims(x, what);
   const { kernel, stride, padding } = window;
-  if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1]) {
-    throw new RangeError(`${what}: padding [${padding.join(', ')}] must be at most half the kernel [${kernel.join(', ')}]`);
-  }
-  const [ho, wo] = windowOutputSize([h, w], window, what);
+  const [ho, wo] = poolOutputSize([h, w], window, what);
   const out = new Float32Array(n * c * ho * wo);
   for (let plane = 0; plane < n * c; plane++) {
     for (let i = 0; i < ho; i++) {

@@ -1,5 +1,7 @@
 /** Encoding one kernel launch: bind buffers and a uniform block, dispatch a grid. */
 import type { GpuContext } from './context.js';
+import type { KernelSource } from './pipelines.js';
+import type { ShaderDefines } from './preprocess.js';
 
 /**
  * Workgroup counts covering `invocations` threads of `workgroupSize`, folded into y when x
@@ -56,4 +58,38 @@ export async function submitLaunches(ctx: GpuContext, label: string, launches: L
   });
   // Safe right after submit: WebGPU frees a destroyed buffer once queued work is done with it.
   for (const launch of launches) for (const buffer of launch.transient ?? []) buffer.destroy();
+}
+
+/** The u32 bit pattern of a float32, for float fields of a uniform block. */
+export function f32Bits(value: number): number {
+  return new Uint32Array(new Float32Array([value]).buffer)[0]!;
+}
+
+export interface Launch1d {
+  kernel: KernelSource;
+  defines?: ShaderDefines;
+  /** The uniform block at binding 0, as u32 words (floats through f32Bits). */
+  params: number[];
+  /** Bindings 1, 2, ...; a hole is a binding the variant lacks. */
+  buffers: (GPUBuffer | undefined)[];
+  /** One invocation each. */
+  invocations: number;
+}
+
+/** Workgroup size of the one-dimensional kernels (element-wise, packing, pooling). */
+export const WORKGROUP_SIZE_1D = 64;
+
+/**
+ * The launch of a kernel with one invocation per element: WORKGROUP_SIZE_1D threads per
+ * group, uniforms at binding 0, a grid folded into 2-D past the per-dimension limit.
+ */
+export async function launch1d(ctx: GpuContext, spec: Launch1d): Promise<Launch> {
+  const pipeline = await ctx.pipelines.get({ kernel: spec.kernel, defines: { ...spec.defines, WORKGROUP_SIZE: WORKGROUP_SIZE_1D } });
+  const params = uniformBuffer(ctx, spec.params, `${spec.kernel.file} params`);
+  return {
+    pipeline,
+    buffers: [params, ...spec.buffers],
+    workgroups: grid1d(ctx, spec.invocations, WORKGROUP_SIZE_1D),
+    transient: [params],
+  };
 }

@@ -6,12 +6,11 @@ import source from '../../../shaders/pack_signs.wgsl?raw';
 import { wordsFor } from '../../tensor/bits.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import { type Launch, grid1d, submitLaunches, uniformBuffer } from '../dispatch.js';
+import { type Launch, launch1d, submitLaunches } from '../dispatch.js';
 import { GpuTensor } from '../gpu-tensor.js';
 import { expectDType, expectTensor } from './checks.js';
 
 const KERNEL = { file: 'pack_signs.wgsl', source };
-const WORKGROUP_SIZE = 64;
 const WHAT = 'pack signs';
 
 /** The packed shape [N, H, W, ceil(C/32)] of an NCHW float tensor. */
@@ -43,17 +42,13 @@ export async function packSignsLaunch(ctx: GpuContext, { input, output, affine, 
     expectTensor(affine.shift, 'float32', [c], `${WHAT}: shift`);
   }
   if (meanAbs) expectTensor(meanAbs, 'float32', [n, h, w], `${WHAT}: mean |x|`);
-  const pipeline = await ctx.pipelines.get({
+  return launch1d(ctx, {
     kernel: KERNEL,
-    defines: { WORKGROUP_SIZE, AFFINE: affine !== undefined, MEAN_ABS: meanAbs !== undefined },
+    defines: { AFFINE: affine !== undefined, MEAN_ABS: meanAbs !== undefined },
+    params: [n, c, h * w, wordsFor(c)],
+    buffers: [input.buffer, output.buffer, affine?.scale.buffer, affine?.shift.buffer, meanAbs?.buffer],
+    invocations: n * h * w,
   });
-  const shape = uniformBuffer(ctx, [n, c, h * w, wordsFor(c)], 'pack_signs shape');
-  return {
-    pipeline,
-    buffers: [shape, input.buffer, output.buffer, affine?.scale.buffer, affine?.shift.buffer, meanAbs?.buffer],
-    workgroups: grid1d(ctx, n * h * w, WORKGROUP_SIZE),
-    transient: [shape],
-  };
 }
 
 /** Packs `x` on the GPU into a new tensor (the one-call form of packSignsLaunch). */

@@ -2,12 +2,11 @@
 import source from '../../../shaders/to_nhwc4.wgsl?raw';
 import { formatShape } from '../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import { type Launch, grid1d, uniformBuffer } from '../dispatch.js';
+import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { expectDType, expectTensor } from './checks.js';
 
 const KERNEL = { file: 'to_nhwc4.wgsl', source };
-const WORKGROUP_SIZE = 64;
 
 /** [N*H*W + 1, 4*ceil(C/4)]: the pixels, channels padded to 4, then one zero pixel. */
 export function nhwc4Shape(nchw: readonly number[]): [number, number] {
@@ -22,12 +21,10 @@ export async function toNhwc4Launch(ctx: GpuContext, input: GpuTensor, output: G
   if (input.size === 0) throw new RangeError(`to NHWC4: input ${formatShape(input.shape)} is empty`);
   const [n, c, h, w] = input.shape as [number, number, number, number];
   const c4 = Math.ceil(c / 4);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { WORKGROUP_SIZE } });
-  const shape = uniformBuffer(ctx, [n, c, h * w, c4], 'to_nhwc4 shape');
-  return {
-    pipeline,
-    buffers: [shape, input.buffer, output.buffer],
-    workgroups: grid1d(ctx, (n * h * w + 1) * c4, WORKGROUP_SIZE),
-    transient: [shape],
-  };
+  return launch1d(ctx, {
+    kernel: KERNEL,
+    params: [n, c, h * w, c4],
+    buffers: [input.buffer, output.buffer],
+    invocations: (n * h * w + 1) * c4,
+  });
 }

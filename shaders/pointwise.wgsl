@@ -1,0 +1,51 @@
+// Per-element ops on float NCHW (or [N, F]) tensors, fused in one pass:
+//   v = x                          then, each if set,
+//   AFFINE:   v = v * scale[c] + shift[c]     (batchnorm, folded by the host)
+//   ADD:      v = v + other[i]                (residual shortcut)
+//   RELU:     v = max(v, 0)
+//   HARDTANH: v = clamp(v, lo, hi)
+// c = (i / inner) % channels, where inner is H*W (1 for [N, F]).
+
+struct Params {
+  size: u32,
+  channels: u32,
+  inner: u32,
+  _pad: u32,
+  lo: f32,
+  hi: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+#if AFFINE
+@group(0) @binding(3) var<storage, read> scale: array<f32>;
+@group(0) @binding(4) var<storage, read> shift: array<f32>;
+#endif
+#if ADD
+@group(0) @binding(5) var<storage, read> other: array<f32>;
+#endif
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,
+        @builtin(local_invocation_index) lane: u32) {
+  let i = (group.y * groups.x + group.x) * WORKGROUP_SIZE + lane;
+  if (i >= p.size) {
+    return;
+  }
+  var v = x[i];
+#if AFFINE
+  let c = (i / p.inner) % p.channels;
+  v = v * scale[c] + shift[c];
+#endif
+#if ADD
+  v += other[i];
+#endif
+#if RELU
+  v = max(v, 0.0);
+#endif
+#if HARDTANH
+  v = clamp(v, p.lo, p.hi);
+#endif
+  y[i] = v;
+}
