@@ -147,7 +147,6 @@ function printRows(rows: KernelRow[]): void {
 }
 
 const WORKGROUPS: [number, number][] = [
-  [16, 4],
   [64, 1],
   [8, 8],
   [4, 16],
@@ -155,8 +154,8 @@ const WORKGROUPS: [number, number][] = [
 
 async function compareVariants(ctx: GpuContext): Promise<void> {
   const variants: Variants = {
-    xnor: WORKGROUPS.map(([WG_M, WG_N]) => ({ WG_M, WG_N, TN: 8 })),
-    conv2d: WORKGROUPS.map(([WG_M, WG_N]) => ({ WG_M, WG_N, TN: 8 })),
+    xnor: [...[4, 8, 16, 32].map((TN) => ({ WG_M: 16, WG_N: 4, TN })), ...WORKGROUPS.map(([WG_M, WG_N]) => ({ WG_M, WG_N, TN: 16 }))],
+    conv2d: [...[4, 8, 16, 32].map((TN) => ({ WG_M: 16, WG_N: 4, TN })), ...WORKGROUPS.map(([WG_M, WG_N]) => ({ WG_M, WG_N, TN: 16 }))],
   };
   const { entries, release } = await prepare(ctx, TYPICAL, variants);
   const medians = await medianMs(ctx, entries, 5);

@@ -76,7 +76,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let top = vec4i(pix / p.wo * p.sh) - i32(p.ph);
   let left = vec4i(pix % p.wo * p.sw) - i32(p.pw);
 
-  let kTotal = p.kh * p.kw * p.words;
+  let words = p.words;
+  let kTotal = p.kh * p.kw * words;
   // Rows of filters past Cout are read (clamped) but never stored.
 #unroll t TN
   let w${t} = min(o0 + ${t}u, p.cout - 1u) * kTotal;
@@ -98,11 +99,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       aSum += select(vec4f(0.0), vec4f(meanAbs[at.x], meanAbs[at.y], meanAbs[at.z], meanAbs[at.w]), real);
 #endif
       let tap = (u * p.kw + v) * p.words;
-      let a0 = at * p.words;
-      for (var k = 0u; k < p.words; k++) {
+      let a0 = at * words;
+#unroll t TN
+      let q${t} = w${t} + tap;
+#endunroll
+      for (var k = 0u; k < words; k++) {
         let a = vec4u(x[a0.x + k], x[a0.y + k], x[a0.z + k], x[a0.w + k]);
 #unroll t TN
-        acc${t} += countOneBits((a ^ vec4u(wbits[w${t} + tap + k])) & mask);
+        acc${t} += countOneBits((a ^ vec4u(wbits[q${t} + k])) & mask);
 #endunroll
       }
     }

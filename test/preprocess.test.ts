@@ -55,6 +55,10 @@ describe('preprocessWgsl', () => {
     expect(() => preprocessWgsl('#if TILE\n#endif', { TILE: 4 }, 't.wgsl')).toThrow('"TILE" is 4, not a boolean');
   });
 
+  it('keeps enable directives first', () => {
+    expect(preprocessWgsl('enable f16;\nlet x = T;', { T: 2 }, 'e.wgsl')).toBe('enable f16;\nconst T: u32 = 2u; let x = T;');
+  });
+
   it('unrolls #unroll blocks, keeping line numbers', () => {
     const source = 'a\n#unroll t TN\nlet x${t} = ${t}u; // c\ny += x${t};\n#endunroll\nafter';
     const out = preprocessWgsl(source, { TN: 3 }, 'u.wgsl').split('\n');

@@ -75,5 +75,7 @@ export function preprocessWgsl(template: string, defines: ShaderDefines, file: s
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
-  return constDeclarations(defines, file) + body;
+  // Directives (`enable ...;`) must open a WGSL module: the constants go after them.
+  const directives = body.match(/^(?:[ \t]*(?:enable|requires|diagnostic)\b[^\n]*\n)*/)![0];
+  return directives + constDeclarations(defines, file) + body.slice(directives.length);
 }

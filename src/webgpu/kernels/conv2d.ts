@@ -12,7 +12,7 @@ import { nhwc4Shape } from './to-nhwc4.js';
 
 const KERNEL = { file: 'conv2d.wgsl', source };
 /** Measured on SwiftShader: bench/RESULTS.md. */
-export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 8 };
+export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 
 export interface Conv2dArgs {
   /** The NCHW input [N, Cin, H, W] as to_nhwc4 wrote it: float32 nhwc4Shape([N, Cin, H, W]). */

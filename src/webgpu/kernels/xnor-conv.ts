@@ -12,7 +12,7 @@ import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-
 const KERNEL = { file: 'xnor_conv.wgsl', source };
 const WHAT = 'xnor conv';
 /** Measured on SwiftShader: bench/RESULTS.md. TN must divide 32 (packed output words). */
-export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 8 };
+export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 
 export interface XnorConvArgs {
   /** Packed input bits, uint32 [N, H, W, ceil(Cin/32)]. */
