@@ -2,10 +2,12 @@
  * `npm run bench:kernels`: XNOR, BWN and float convolution on one device, in one run.
  *   --quick        only the typical binary layer (256 -> 256, 3x3, 14x14, batch 8)
  *   --json FILE    rows {kernel, backend, adapter, shape, medianMs, gops}
+ *   --chart FILE   SVG of GOPS over the sweep's channel counts
+ *   --replot JSON  only redraw --chart from rows written earlier by --json
  *   --variants     compare tile variants of each kernel on the typical layer (tuning)
  * Each XNOR bit-MAC and each float MAC counts as 2 ops.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { packActivations, packWeights } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
@@ -18,6 +20,7 @@ import type { ConvTile } from '../src/webgpu/kernels/conv-geometry.js';
 import { CONV2D_TILE, conv2dLaunch } from '../src/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/webgpu/kernels/to-nhwc4.js';
 import { XNOR_CONV_TILE, xnorConvLaunch } from '../src/webgpu/kernels/xnor-conv.js';
+import { type Series, lineChartSvg } from './chart.js';
 import { type Timed, markdownTable, medianMs } from './harness.js';
 
 export type KernelName = 'xnor_conv' | 'bwn_conv' | 'float_conv';
@@ -152,6 +155,24 @@ const WORKGROUPS: [number, number][] = [
   [4, 16],
 ];
 
+const COLORS: Record<KernelName, string> = { xnor_conv: '#c0392b', bwn_conv: '#2980b9', float_conv: '#27ae60' };
+const DASHES: Record<number, string | undefined> = { 1: '2 3', 3: undefined, 5: '8 4' };
+
+/** GOPS over channels, one line per kernel and kernel size (the paper's Fig. 4 axes). */
+function sweepChart(rows: KernelRow[], adapter: string): string {
+  const series: Series[] = [];
+  for (const kernel of ['xnor_conv', 'bwn_conv', 'float_conv'] as const) {
+    for (const k of [1, 3, 5]) {
+      const points = rows
+        .filter((r) => r.kernel === kernel && r.shape.kh === k && r.shape.cin === r.shape.cout)
+        .map((r) => ({ x: r.shape.cin, y: r.gops }))
+        .sort((a, b) => a.x - b.x);
+      if (points.length > 1) series.push({ label: `${kernel} ${k}x${k}`, color: COLORS[kernel], dash: DASHES[k], points });
+    }
+  }
+  return lineChartSvg(`Convolution throughput, 14x14, batch 8 (${adapter})`, 'channels in = out', 'GOPS (2 ops per MAC)', series);
+}
+
 async function compareVariants(ctx: GpuContext): Promise<void> {
   const variants: Variants = {
     xnor: [...[4, 8, 16, 32].map((TN) => ({ WG_M: 16, WG_N: 4, TN })), ...WORKGROUPS.map(([WG_M, WG_N]) => ({ WG_M, WG_N, TN: 16 }))],
@@ -170,10 +191,22 @@ async function compareVariants(ctx: GpuContext): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, json: { type: 'string' }, variants: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'string' },
+      chart: { type: 'string' },
+      replot: { type: 'string' },
+      variants: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
-    console.log('usage: bench-kernels [--quick] [--json FILE] [--variants]');
+    console.log('usage: bench-kernels [--quick] [--json FILE] [--chart FILE.svg] [--variants] [--replot FILE.json --chart FILE.svg]');
+    return;
+  }
+  if (values.replot) {
+    const rows = JSON.parse(readFileSync(values.replot, 'utf8')) as KernelRow[];
+    writeFileSync(values.chart ?? 'kernels.svg', sweepChart(rows, rows[0]?.adapter ?? 'unknown adapter'));
     return;
   }
   const ctx = await createContext();
@@ -183,9 +216,11 @@ async function main(): Promise<void> {
       await compareVariants(ctx);
       return;
     }
-    const rows = await measureShapes(ctx, values.quick ? [TYPICAL] : [TYPICAL, ...sweep()], values.quick ? 5 : 3);
+    const shapes = values.quick ? [TYPICAL] : [TYPICAL, ...sweep().filter((s) => describe(s) !== describe(TYPICAL))];
+    const rows = await measureShapes(ctx, shapes, values.quick ? 5 : 3);
     printRows(rows);
     if (values.json) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+    if (values.chart) writeFileSync(values.chart, sweepChart(rows, ctx.adapterName));
   } finally {
     ctx.destroy();
   }
