@@ -22,7 +22,7 @@ export interface Timed {
  * slow drifts of a noisy machine hit all of them alike. Each sample lasts at least
  * `minSampleMs` (short kernels are repeated within one submission).
  */
-export async function medianMs(ctx: GpuContext, entries: Timed[], rounds: number, minSampleMs = 40): Promise<Map<string, number>> {
+export async function medianMs(ctx: GpuContext, entries: Timed[], rounds: number, minSampleMs = 250): Promise<Map<string, number>> {
   const reps = new Map<string, number>();
   for (const entry of entries) {
     const warm = await timeOnce(ctx, entry.launches, 1); // also compiles and first-touches memory

@@ -7,17 +7,10 @@
 //   input is added or subtracted; the nibble of 4 bits becomes a +-1 vec4)
 // Each invocation computes a 4 x TN register tile: 4 consecutive output pixels (the lanes of
 // each vec4) times TN consecutive output channels (acc0, acc1, ...).
+// Includes conv_tile.wgsl (Params, the invocation's 4 output pixels).
 // Epilogue: y = scale[o] * acc + shift[o] (bias, BWN's alpha and a following batchnorm folded
 // in by the host), then RELU if set; written as float NCHW.
 
-struct Params {
-  n: u32, cin: u32, h: u32, w: u32,
-  cout: u32, kh: u32, kw: u32, words: u32,
-  sh: u32, sw: u32, ph: u32, pw: u32,
-  ho: u32, wo: u32, c4: u32, _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
 #if BINARY_WEIGHTS
 @group(0) @binding(2) var<storage, read> wbits: array<u32>;
@@ -27,8 +20,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> shift: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-
-const LANE = vec4u(0u, 1u, 2u, 3u);
 
 fn dots(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, w: vec4f) -> vec4f {
   return vec4f(dot(a0, w), dot(a1, w), dot(a2, w), dot(a3, w));
@@ -42,7 +33,7 @@ fn signs(nibble: u32) -> vec4f {
 #endif
 
 /** Epilogue for output channel o of the tile's 4 pixels. */
-fn store(o: u32, acc: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
+fn store(o: u32, acc: vec4f, t: PixelTile) {
   if (o >= p.cout) {
     return;
   }
@@ -50,34 +41,28 @@ fn store(o: u32, acc: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
 #if RELU
   out = max(out, vec4f(0.0));
 #endif
-  let pixels = p.ho * p.wo;
   for (var l = 0u; l < 4u; l++) {
-    if (inRange[l]) {
-      y[(img[l] * p.cout + o) * pixels + pix[l]] = out[l];
+    if (t.inRange[l]) {
+      y[(t.img[l] * p.cout + o) * p.ho * p.wo + t.pix[l]] = out[l];
     }
   }
 }
 
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let pixels = p.ho * p.wo;
   let m0 = gid.x * 4u;
   let o0 = gid.y * TN;
-  if (m0 >= p.n * pixels || o0 >= p.cout) {
+  if (m0 >= p.n * p.ho * p.wo || o0 >= p.cout) {
     return;
   }
-  let m = m0 + LANE;
-  let inRange = m < vec4u(p.n * pixels);
-  let img = min(m, vec4u(p.n * pixels - 1u)) / pixels;
-  let pix = m % pixels;
-  let top = vec4i(pix / p.wo * p.sh) - i32(p.ph);
-  let left = vec4i(pix % p.wo * p.sw) - i32(p.pw);
-  let zeroPixel = vec4u(p.n * p.h * p.w * p.c4);
+  let tile = pixelTile(m0);
+  let c4 = p.extra;
+  let zeroPixel = vec4u(p.n * p.h * p.w * c4);
 
 #if BINARY_WEIGHTS
   let perFilter = p.kh * p.kw * p.words;
 #else
-  let perFilter = p.kh * p.kw * p.c4;
+  let perFilter = p.kh * p.kw * c4;
 #endif
   // Rows of filters past Cout are read (clamped) but never stored.
 #unroll t TN
@@ -85,11 +70,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var acc${t} = vec4f(0.0);
 #endunroll
   for (var u = 0u; u < p.kh; u++) {
-    let row = top + i32(u);
     for (var v = 0u; v < p.kw; v++) {
-      let col = left + i32(v);
-      let real = inRange & (row >= vec4i(0)) & (row < vec4i(i32(p.h))) & (col >= vec4i(0)) & (col < vec4i(i32(p.w)));
-      let at = select(zeroPixel, ((img * p.h + vec4u(row)) * p.w + vec4u(col)) * p.c4, real);
+      let at = select(zeroPixel, tapPixel(tile, u, v) * c4, realTap(tile, u, v));
       let tap = u * p.kw + v;
 #if BINARY_WEIGHTS
       for (var word = 0u; word < p.words; word++) {
@@ -97,7 +79,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         let b${t} = wbits[f${t} + tap * p.words + word];
 #endunroll
         let q0 = word * 8u;
-        for (var q = q0; q < min(q0 + 8u, p.c4); q++) {
+        for (var q = q0; q < min(q0 + 8u, c4); q++) {
           let a0 = x[at.x + q];
           let a1 = x[at.y + q];
           let a2 = x[at.z + q];
@@ -109,8 +91,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         }
       }
 #else
-      let wt = tap * p.c4;
-      for (var q = 0u; q < p.c4; q++) {
+      let wt = tap * c4;
+      for (var q = 0u; q < c4; q++) {
         let a0 = x[at.x + q];
         let a1 = x[at.y + q];
         let a2 = x[at.z + q];
@@ -124,6 +106,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
 
 #unroll t TN
-  store(o0 + ${t}u, acc${t}, img, pix, inRange);
+  store(o0 + ${t}u, acc${t}, tile);
 #endunroll
 }

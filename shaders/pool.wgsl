@@ -19,7 +19,7 @@ struct Params {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
-  let o = (group.y * groups.x + group.x) * WORKGROUP_SIZE + lane;
+  let o = threadIndex(group, groups, lane);
   if (o >= p.planes * p.ho * p.wo) {
     return;
   }

@@ -17,7 +17,7 @@ struct Shape {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,
         @builtin(local_invocation_index) lane: u32) {
-  let thread = (group.y * groups.x + group.x) * WORKGROUP_SIZE + lane;
+  let thread = threadIndex(group, groups, lane);
   let total = shape.n * shape.pixels;
   if (thread >= (total + 1u) * shape.c4) {
     return;

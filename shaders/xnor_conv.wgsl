@@ -1,6 +1,7 @@
 // XNOR convolution (and linear, as the 1x1 case) as an implicit GEMM on packed sign bits:
 //   M = N*Ho*Wo output pixels, N = Cout, K = kh*kw*words (words = ceil(Cin/32)).
 // Input bits NHWC [N, H, W, words]; weight bits [Cout, kh, kw, words]; 32 channels per u32.
+// Includes conv_tile.wgsl (Params, the invocation's 4 output pixels).
 //
 // Each invocation computes a 4 x TN register tile: 4 consecutive output pixels (the lanes of
 // each vec4) times TN consecutive output channels (acc0, acc1, ...); TN divides 32.
@@ -9,18 +10,10 @@
 // `taps` the real taps of a pixel: dot = Cin * taps - 2 * D.
 //
 // Epilogue: z = scale[o] * K * dot + shift[o]. The host folds alpha, the bias and a following
-// batchnorm into scale/shift. z goes out as float NCHW, or (PACKED_OUTPUT) as sign bits in
-// NHWC words for the next binary layer: no float round trip.
+// batchnorm into scale/shift. z goes out as float NCHW (RELU: max(z, 0)), or (PACKED_OUTPUT)
+// as sign bits in NHWC words for the next binary layer: no float round trip.
 // INPUT_SCALE: K = (1/(kh*kw)) * sum of A over the real taps, A = mean_c |x| from pack_signs.
 
-struct Params {
-  n: u32, cin: u32, h: u32, w: u32,
-  cout: u32, kh: u32, kw: u32, words: u32,
-  sh: u32, sw: u32, ph: u32, pw: u32,
-  ho: u32, wo: u32, outWords: u32, _pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read> wbits: array<u32>;
 @group(0) @binding(3) var<storage, read> scale: array<f32>;
@@ -44,7 +37,7 @@ fn signBits(o: u32, kDot: vec4f) -> vec4u {
 }
 #else
 /** Float epilogue for output channel o of the tile's 4 pixels. */
-fn store(o: u32, kDot: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
+fn store(o: u32, kDot: vec4f, t: PixelTile) {
   if (o >= p.cout) {
     return;
   }
@@ -52,10 +45,9 @@ fn store(o: u32, kDot: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
 #if RELU
   z = max(z, vec4f(0.0));
 #endif
-  let pixels = p.ho * p.wo;
   for (var l = 0u; l < 4u; l++) {
-    if (inRange[l]) {
-      y[(img[l] * p.cout + o) * pixels + pix[l]] = z[l];
+    if (t.inRange[l]) {
+      y[(t.img[l] * p.cout + o) * p.ho * p.wo + t.pix[l]] = z[l];
     }
   }
 }
@@ -63,19 +55,12 @@ fn store(o: u32, kDot: vec4f, img: vec4u, pix: vec4u, inRange: vec4<bool>) {
 
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let pixels = p.ho * p.wo;
   let m0 = gid.x * 4u;
   let o0 = gid.y * TN;
-  if (m0 >= p.n * pixels || o0 >= p.cout) {
+  if (m0 >= p.n * p.ho * p.wo || o0 >= p.cout) {
     return;
   }
-  let m = vec4u(m0, m0 + 1u, m0 + 2u, m0 + 3u);
-  let inRange = m < vec4u(p.n * pixels);
-  let img = min(m, vec4u(p.n * pixels - 1u)) / pixels;
-  let pix = m % pixels;
-  let top = vec4i(pix / p.wo * p.sh) - i32(p.ph);
-  let left = vec4i(pix % p.wo * p.sw) - i32(p.pw);
-
+  let tile = pixelTile(m0);
   let words = p.words;
   let kTotal = p.kh * p.kw * words;
   // Rows of filters past Cout are read (clamped) but never stored.
@@ -88,17 +73,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var aSum = vec4f(0.0);
 #endif
   for (var u = 0u; u < p.kh; u++) {
-    let row = top + i32(u);
     for (var v = 0u; v < p.kw; v++) {
-      let col = left + i32(v);
-      let real = inRange & (row >= vec4i(0)) & (row < vec4i(i32(p.h))) & (col >= vec4i(0)) & (col < vec4i(i32(p.w)));
+      let real = realTap(tile, u, v);
       let mask = select(vec4u(0u), vec4u(0xffffffffu), real);
       taps += select(vec4u(0u), vec4u(1u), real);
-      let at = select(vec4u(0u), (img * p.h + vec4u(row)) * p.w + vec4u(col), real);
+      let at = select(vec4u(0u), tapPixel(tile, u, v), real);
 #if INPUT_SCALE
       aSum += select(vec4f(0.0), vec4f(meanAbs[at.x], meanAbs[at.y], meanAbs[at.z], meanAbs[at.w]), real);
 #endif
-      let tap = (u * p.kw + v) * p.words;
+      let tap = (u * p.kw + v) * words;
       let a0 = at * words;
 #unroll t TN
       let q${t} = w${t} + tap;
@@ -124,14 +107,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #unroll t TN
   bits |= signBits(o0 + ${t}u, k * vec4f(matches - 2 * vec4i(acc${t})));
 #endunroll
+  let outWords = p.extra;
   for (var l = 0u; l < 4u; l++) {
-    if (inRange[l]) {
-      atomicOr(&y[m[l] * p.outWords + o0 / 32u], bits[l]);
+    if (tile.inRange[l]) {
+      atomicOr(&y[tile.m[l] * outWords + o0 / 32u], bits[l]);
     }
   }
 #else
 #unroll t TN
-  store(o0 + ${t}u, k * vec4f(matches - 2 * vec4i(acc${t})), img, pix, inRange);
+  store(o0 + ${t}u, k * vec4f(matches - 2 * vec4i(acc${t})), tile);
 #endunroll
 #endif
 }

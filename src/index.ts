@@ -22,4 +22,6 @@ export {
   withContext,
 } from './webgpu/context.js';
 export { GpuTensor } from './webgpu/gpu-tensor.js';
-export { packSigns } from './webgpu/kernels/pack-signs.js';
+export { type Launch, submitLaunches } from './webgpu/dispatch.js';
+export * from './webgpu/kernels/index.js';
+export { ohwiFromOihw } from './tensor/layout.js';

@@ -47,6 +47,14 @@ fn main() {
     await expect(ctx!.pipelines.get({ kernel })).rejects.toThrow(/broken\.wgsl:3:\d+: /);
   });
 
+  it('names the included file and its line when an include has the error', async () => {
+    const include = { file: 'shared.wgsl', source: '// shared\nfn helper() -> u32 { return 1.5; }\n' };
+    const kernel = { file: 'user.wgsl', source: '@compute @workgroup_size(1)\nfn main() { _ = helper(); }\n', includes: [include] };
+    await expect(ctx!.pipelines.get({ kernel })).rejects.toThrow(/shared\.wgsl:2:\d+: /);
+    const broken = { ...kernel, source: '@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}\n', includes: [{ file: 'ok.wgsl', source: '// a\n// b\n' }] };
+    await expect(ctx!.pipelines.get({ kernel: broken })).rejects.toThrow(/user\.wgsl:3:\d+: /);
+  });
+
   it('turns a WebGPU validation error into a GpuOperationError', async () => {
     await expect(ctx!.checked('a bad buffer', () => ctx!.device.createBuffer({ size: 4, usage: 0 }))).rejects.toBeInstanceOf(
       GpuOperationError,

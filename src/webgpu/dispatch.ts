@@ -1,5 +1,6 @@
 /** Encoding one kernel launch: bind buffers and a uniform block, dispatch a grid. */
 import type { GpuContext } from './context.js';
+import threadIndexSource from '../../shaders/thread_index.wgsl?raw';
 import type { KernelSource } from './pipelines.js';
 import type { ShaderDefines } from './preprocess.js';
 
@@ -78,13 +79,16 @@ export interface Launch1d {
 
 /** Workgroup size of the one-dimensional kernels (element-wise, packing, pooling). */
 export const WORKGROUP_SIZE_1D = 64;
+const THREAD_INDEX = { file: 'thread_index.wgsl', source: threadIndexSource };
 
 /**
  * The launch of a kernel with one invocation per element: WORKGROUP_SIZE_1D threads per
- * group, uniforms at binding 0, a grid folded into 2-D past the per-dimension limit.
+ * group, uniforms at binding 0, a grid folded into 2-D past the per-dimension limit, which
+ * the kernel undoes with threadIndex() from thread_index.wgsl (included for it).
  */
 export async function launch1d(ctx: GpuContext, spec: Launch1d): Promise<Launch> {
-  const pipeline = await ctx.pipelines.get({ kernel: spec.kernel, defines: { ...spec.defines, WORKGROUP_SIZE: WORKGROUP_SIZE_1D } });
+  const kernel = { ...spec.kernel, includes: [THREAD_INDEX, ...(spec.kernel.includes ?? [])] };
+  const pipeline = await ctx.pipelines.get({ kernel, defines: { ...spec.defines, WORKGROUP_SIZE: WORKGROUP_SIZE_1D } });
   const params = uniformBuffer(ctx, spec.params, `${spec.kernel.file} params`);
   return {
     pipeline,

@@ -10,6 +10,26 @@ export interface KernelSource {
   file: string;
   /** Its WGSL text, imported with `?raw`. */
   source: string;
+  /** Shader files this one builds on (shared structs and functions), put before it. */
+  includes?: KernelSource[];
+}
+
+/** The kernel's text with its includes before it, and where each file's lines start. */
+function assemble(kernel: KernelSource): { text: string; parts: { file: string; firstLine: number }[] } {
+  const files = [...(kernel.includes ?? []), kernel];
+  const parts: { file: string; firstLine: number }[] = [];
+  let line = 1;
+  for (const { file, source } of files) {
+    parts.push({ file, firstLine: line });
+    line += source.split('\n').length;
+  }
+  return { text: files.map((f) => f.source).join('\n'), parts };
+}
+
+/** "file:line" of a line of the assembled text (the preprocessor keeps line numbers). */
+function sourceLine(parts: { file: string; firstLine: number }[], line: number): string {
+  const part = [...parts].reverse().find((p) => p.firstLine <= line) ?? parts[0]!;
+  return `${part.file}:${line - part.firstLine + 1}`;
 }
 
 export interface PipelineKey {
@@ -48,14 +68,15 @@ export class PipelineCache {
   }
 
   private async compile({ kernel, defines = {} }: PipelineKey, id: string): Promise<GPUComputePipeline> {
-    const code = preprocessWgsl(kernel.source, defines, kernel.file);
+    const { text, parts } = assemble(kernel);
+    const code = preprocessWgsl(text, defines, kernel.file);
     const { device } = this.ctx;
     return this.ctx.checked(`compiling ${kernel.file}`, async () => {
       const module = device.createShaderModule({ code, label: kernel.file });
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length > 0) {
-        const lines = errors.map((m) => `${kernel.file}:${m.lineNum}:${m.linePos}: ${m.message}`);
+        const lines = errors.map((m) => `${sourceLine(parts, m.lineNum)}:${m.linePos}: ${m.message}`);
         throw new Error(`xnornet: shader compilation failed\n${lines.join('\n')}`);
       }
       return device.createComputePipeline({ label: id, layout: 'auto', compute: { module, entryPoint: 'main' } });

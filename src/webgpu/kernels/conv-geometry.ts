@@ -1,7 +1,8 @@
 /**
- * What the two convolution templates (xnor_conv.wgsl, conv2d.wgsl) share: the geometry of a
- * launch, its uniform block (the same field order in both shaders) and its workgroup grid.
+ * What the two convolution templates (xnor_conv.wgsl, conv2d.wgsl) share: conv_tile.wgsl
+ * (their uniform block and pixel tile), the geometry of a launch and its workgroup grid.
  */
+import convTileSource from '../../../shaders/conv_tile.wgsl?raw';
 import { type Pair, windowOutputSize } from '../../ops/params.js';
 import { wordsFor } from '../../tensor/bits.js';
 import { formatShape } from '../../tensor/tensor.js';
@@ -9,6 +10,8 @@ import type { GpuContext } from '../context.js';
 import { uniformBuffer } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { groupsAlong } from './checks.js';
+
+export const CONV_TILE_SOURCE = { file: 'conv_tile.wgsl', source: convTileSource };
 
 export interface ConvGeometry {
   n: number;
@@ -63,7 +66,7 @@ export function convGeometry(
   return { ...input, cout, kh, kw, stride, padding, ho, wo };
 }
 
-/** The shaders' Params block; `extra` is the field after wo (xnor: output words, conv2d: C4). */
+/** conv_tile.wgsl's Params block; `extra` is xnor_conv's output words, conv2d's ceil(Cin/4). */
 export function convParams(ctx: GpuContext, g: ConvGeometry, extra: number, label: string): GPUBuffer {
   const { n, cin, h, w, cout, kh, kw, stride, padding, ho, wo } = g;
   return uniformBuffer(ctx, [n, cin, h, w, cout, kh, kw, wordsFor(cin), ...stride, ...padding, ho, wo, extra, 0], label);

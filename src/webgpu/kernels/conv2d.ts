@@ -7,10 +7,10 @@ import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { expectTensor } from './checks.js';
-import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import { CONV_TILE_SOURCE, type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
 import { nhwc4Shape } from './to-nhwc4.js';
 
-const KERNEL = { file: 'conv2d.wgsl', source };
+const KERNEL = { file: 'conv2d.wgsl', source, includes: [CONV_TILE_SOURCE] };
 /** Measured on SwiftShader: bench/RESULTS.md. */
 export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 

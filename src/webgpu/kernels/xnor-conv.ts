@@ -7,9 +7,9 @@ import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import { expectDType, expectTensor } from './checks.js';
-import { type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import { CONV_TILE_SOURCE, type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
 
-const KERNEL = { file: 'xnor_conv.wgsl', source };
+const KERNEL = { file: 'xnor_conv.wgsl', source, includes: [CONV_TILE_SOURCE] };
 const WHAT = 'xnor conv';
 /** Measured on SwiftShader: bench/RESULTS.md. TN must divide 32 (packed output words). */
 export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
