@@ -40,14 +40,6 @@ export class GpuTensor<D extends DType = DType> {
     return gpuTensor;
   }
 
-  /** A view of the same buffer with another shape of the same size (no copy). */
-  reshape(shape: readonly number[]): GpuTensor<D> {
-    if (shapeSize(shape) !== this.size) {
-      throw new RangeError(`${this.buffer.label}: cannot view ${formatShape(this.shape)} as ${formatShape(shape)}`);
-    }
-    return new GpuTensor(this.ctx, this.buffer, this.dtype, Object.freeze([...shape]));
-  }
-
   get size(): number {
     return shapeSize(this.shape);
   }
