@@ -38,16 +38,32 @@ export interface Launch {
   transient?: GPUBuffer[];
 }
 
-export function encodeLaunch(ctx: GpuContext, encoder: GPUCommandEncoder, { pipeline, buffers, workgroups, clear }: Launch): void {
-  for (const buffer of clear ?? []) encoder.clearBuffer(buffer);
+/** A launch with its bind group made: what an executor keeps to encode again and again. */
+export interface PreparedLaunch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: Launch['workgroups'];
+  clear: GPUBuffer[];
+}
+
+export function prepareLaunch(ctx: GpuContext, { pipeline, buffers, workgroups, clear = [] }: Launch): PreparedLaunch {
   const entries: GPUBindGroupEntry[] = [];
   buffers.forEach((buffer, binding) => buffer && entries.push({ binding, resource: { buffer } }));
   const bindGroup = ctx.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  return { pipeline, bindGroup, workgroups, clear };
+}
+
+export function encodePrepared(encoder: GPUCommandEncoder, { pipeline, bindGroup, workgroups, clear }: PreparedLaunch): void {
+  for (const buffer of clear) encoder.clearBuffer(buffer);
   const pass = encoder.beginComputePass();
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2] ?? 1);
   pass.end();
+}
+
+export function encodeLaunch(ctx: GpuContext, encoder: GPUCommandEncoder, launch: Launch): void {
+  encodePrepared(encoder, prepareLaunch(ctx, launch));
 }
 
 /** Encodes launches into one command buffer, submits it, and reports GPU errors as exceptions. */

@@ -12,7 +12,16 @@ export class GpuTensor<D extends DType = DType> {
     readonly buffer: GPUBuffer,
     readonly dtype: D,
     readonly shape: readonly number[],
+    /** False for a view of a buffer someone else owns: destroy() then leaves the buffer alone. */
+    private readonly owned = true,
   ) {}
+
+  /** A tensor over the start of an existing buffer (e.g. one an executor reuses for many values). */
+  static view<D extends DType>(ctx: GpuContext, buffer: GPUBuffer, dtype: D, shape: readonly number[]): GpuTensor<D> {
+    const bytes = shapeSize(shape) * BYTES_PER_ELEMENT;
+    if (bytes > buffer.size) throw new RangeError(`${buffer.label}: ${formatShape(shape)} needs ${bytes} bytes, the buffer has ${buffer.size}`);
+    return new GpuTensor(ctx, buffer, dtype, Object.freeze([...shape]), false);
+  }
 
   /** An uninitialised tensor (kernels write it). */
   static empty<D extends DType>(ctx: GpuContext, dtype: D, shape: readonly number[], label = 'tensor'): GpuTensor<D> {
@@ -77,6 +86,6 @@ export class GpuTensor<D extends DType = DType> {
 
   destroy(): void {
     this.released = true;
-    this.buffer.destroy();
+    if (this.owned) this.buffer.destroy();
   }
 }

@@ -1,0 +1,254 @@
+/**
+ * Runs a model on a GpuContext: lowers the graph once per batch size (lower.ts), gives each
+ * intermediate value a pooled buffer for its lifetime, compiles and binds every launch once,
+ * and then submits one command buffer per inference.
+ */
+import type { Graph } from '../../model/graph.js';
+import type { ModelWeights } from '../../model/weights.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { GpuContext } from '../../webgpu/context.js';
+import { type Launch, type PreparedLaunch, encodePrepared, prepareLaunch } from '../../webgpu/dispatch.js';
+import { GpuTensor } from '../../webgpu/gpu-tensor.js';
+import { conv2dLaunch } from '../../webgpu/kernels/conv2d.js';
+import { packSignsLaunch } from '../../webgpu/kernels/pack-signs.js';
+import { pointwiseLaunch } from '../../webgpu/kernels/pointwise.js';
+import { poolLaunch } from '../../webgpu/kernels/pool.js';
+import { softmaxLaunch } from '../../webgpu/kernels/softmax.js';
+import { toNhwc4Launch } from '../../webgpu/kernels/to-nhwc4.js';
+import { xnorConvLaunch } from '../../webgpu/kernels/xnor-conv.js';
+import type { Affine } from '../fold.js';
+import { batchOf } from '../input.js';
+import { type Lowered, type Ref, type Step, lower } from './lower.js';
+
+const BYTES = 4;
+
+interface Plan {
+  lowered: Lowered;
+  /** The buffer each value lives in. */
+  valueBuffers: GPUBuffer[];
+  /** All activation buffers (values share them when their lifetimes do not overlap). */
+  pool: GPUBuffer[];
+  prepared: PreparedLaunch[];
+  /** Uniform buffers of the launches, alive as long as the plan. */
+  uniforms: GPUBuffer[];
+}
+
+export interface PlanStats {
+  batch: number;
+  /** Bytes of all activation buffers: the peak, since a buffer is shared by values whose lifetimes do not overlap. */
+  activationBytes: number;
+  /** What the activations would take with one buffer each. */
+  unpooledActivationBytes: number;
+  launches: number;
+}
+
+/** Which steps write and read each value: the lifetimes the buffer pool works from. */
+function lifetimes(lowered: Lowered): { first: number[]; last: number[] } {
+  const first = lowered.values.map(() => Infinity);
+  const last = lowered.values.map(() => -1);
+  const touch = (ref: Ref | undefined, step: number, writes: boolean) => {
+    if (!ref) return;
+    if (writes) first[ref.value] = Math.min(first[ref.value]!, step);
+    last[ref.value] = Math.max(last[ref.value]!, step);
+  };
+  first[lowered.input.value] = -1;
+  lowered.steps.forEach((s, i) => {
+    touch(s.input, i, false);
+    if (s.kind === 'pointwise') touch(s.add, i, false);
+    if (s.kind === 'xnorConv') touch(s.meanAbs, i, false);
+    if (s.kind === 'pack') touch(s.meanAbs, i, true);
+    touch(s.output, i, true);
+  });
+  for (const ref of lowered.outputs.values()) last[ref.value] = Infinity;
+  return { first, last };
+}
+
+export class WebGpuExecutor {
+  private readonly plans = new Map<number, Promise<Plan>>();
+  /** Weights and epilogue vectors on the GPU, by node and role: shared by the plans of all batch sizes. */
+  private readonly constants = new Map<string, GpuTensor>();
+  private destroyed = false;
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly graph: Graph,
+    private readonly weights: ModelWeights,
+  ) {}
+
+  /** Runs a batch [N, ...input.shape] and returns the outputs on the host, by node name. */
+  async run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
+    const gpu = await this.runOnGpu(input);
+    try {
+      const out = new Map<string, Tensor<Float32Array>>();
+      for (const [name, t] of gpu) out.set(name, (await t.read()) as Tensor<Float32Array>);
+      return out;
+    } finally {
+      for (const t of gpu.values()) t.destroy();
+    }
+  }
+
+  /**
+   * Runs a batch and keeps the outputs on the GPU, in new tensors the caller owns (destroy
+   * them when done). Concurrent runs are safe: each enqueues its input, work and output copies
+   * in one go, and the queue runs them in order.
+   */
+  async runOnGpu(input: Tensor<Float32Array>): Promise<Map<string, GpuTensor<'float32'>>> {
+    if (this.destroyed) throw new Error(`${this.graph.name}: this executor was destroyed`);
+    const batch = batchOf(this.graph, input.shape);
+    const plan = await this.plan(batch);
+    const { device } = this.ctx;
+    return this.ctx.checked(`running ${this.graph.name}`, () => {
+      device.queue.writeBuffer(plan.valueBuffers[plan.lowered.input.value]!, 0, input.data.buffer, input.data.byteOffset, input.data.byteLength);
+      const encoder = device.createCommandEncoder({ label: this.graph.name });
+      for (const launch of plan.prepared) encodePrepared(encoder, launch);
+      const outputs = new Map<string, GpuTensor<'float32'>>();
+      for (const [name, ref] of plan.lowered.outputs) {
+        const out = GpuTensor.empty(this.ctx, 'float32', ref.shape, `${this.graph.name} output ${name}`);
+        encoder.copyBufferToBuffer(plan.valueBuffers[ref.value]!, 0, out.buffer, 0, out.byteLength);
+        outputs.set(name, out);
+      }
+      device.queue.submit([encoder.finish()]);
+      return outputs;
+    });
+  }
+
+  /** Buffer and launch counts of the plan for a batch size (building it if needed). */
+  async stats(batch: number): Promise<PlanStats> {
+    const plan = await this.plan(batch);
+    return {
+      batch,
+      activationBytes: plan.pool.reduce((sum, b) => sum + b.size, 0),
+      unpooledActivationBytes: plan.lowered.values.reduce((sum, v) => sum + v.elements * BYTES, 0),
+      launches: plan.prepared.length,
+    };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const t of this.constants.values()) t.destroy();
+    for (const plan of this.plans.values()) {
+      void plan.then((p) => [...p.pool, ...p.uniforms].forEach((b) => b.destroy())).catch(() => undefined);
+    }
+  }
+
+  private plan(batch: number): Promise<Plan> {
+    let plan = this.plans.get(batch);
+    if (!plan) {
+      plan = this.buildPlan(batch);
+      this.plans.set(batch, plan);
+      plan.catch(() => this.plans.delete(batch));
+    }
+    return plan;
+  }
+
+  private async buildPlan(batch: number): Promise<Plan> {
+    const lowered = lower(this.graph, this.weights, batch);
+    const { valueBuffers, pool } = this.assignBuffers(lowered);
+    const view = (ref: Ref) => GpuTensor.view(this.ctx, valueBuffers[ref.value]!, lowered.values[ref.value]!.dtype, ref.shape);
+    const launches: Launch[] = [];
+    for (const step of lowered.steps) launches.push(await this.launch(step, view));
+    return {
+      lowered,
+      valueBuffers,
+      pool,
+      prepared: launches.map((l) => prepareLaunch(this.ctx, l)),
+      uniforms: launches.flatMap((l) => l.transient ?? []),
+    };
+  }
+
+  /** Greedy best-fit pooling: a value takes the smallest free buffer that fits, freed after its last reader. */
+  private assignBuffers(lowered: Lowered): { valueBuffers: GPUBuffer[]; pool: GPUBuffer[] } {
+    const { first, last } = lifetimes(lowered);
+    const valueBuffers: GPUBuffer[] = [];
+    const pool: GPUBuffer[] = [];
+    const free: GPUBuffer[] = [];
+    const take = (value: number) => {
+      const bytes = Math.max(BYTES, lowered.values[value]!.elements * BYTES);
+      const fit = free.filter((b) => b.size >= bytes).sort((a, b) => a.size - b.size)[0];
+      if (fit) {
+        free.splice(free.indexOf(fit), 1);
+        return fit;
+      }
+      const buffer = GpuTensor.empty(this.ctx, 'float32', [bytes / BYTES], `${this.graph.name} activations ${pool.length}`).buffer;
+      pool.push(buffer);
+      return buffer;
+    };
+    for (let step = -1; step < lowered.steps.length; step++) {
+      lowered.values.forEach((_, v) => {
+        if (first[v] === step) valueBuffers[v] = take(v);
+      });
+      lowered.values.forEach((_, v) => {
+        if (last[v] === step) free.push(valueBuffers[v]!);
+      });
+    }
+    return { valueBuffers, pool };
+  }
+
+  /** A weight or epilogue tensor, uploaded once per node and role. */
+  private constant(key: string, make: () => Tensor): GpuTensor {
+    let t = this.constants.get(key);
+    if (!t) {
+      t = GpuTensor.upload(this.ctx, make(), key);
+      this.constants.set(key, t);
+    }
+    return t;
+  }
+
+  private affine(key: string, affine: Affine): { scale: GpuTensor; shift: GpuTensor } {
+    return {
+      scale: this.constant(`${key}.scale`, () => new Tensor(affine.scale, [affine.scale.length])),
+      shift: this.constant(`${key}.shift`, () => new Tensor(affine.shift, [affine.shift.length])),
+    };
+  }
+
+  private async launch(step: Step, view: (ref: Ref) => GpuTensor): Promise<Launch> {
+    const key = step.nodes.join('+');
+    switch (step.kind) {
+      case 'pack':
+        return packSignsLaunch(this.ctx, {
+          input: view(step.input),
+          output: view(step.output),
+          affine: step.affine ? this.affine(`${key}.pack`, step.affine) : undefined,
+          meanAbs: step.meanAbs ? view(step.meanAbs) : undefined,
+        });
+      case 'nhwc4':
+        return toNhwc4Launch(this.ctx, view(step.input), view(step.output));
+      case 'xnorConv':
+        return xnorConvLaunch(this.ctx, {
+          input: view(step.input),
+          inChannels: step.inChannels,
+          weights: this.constant(`${key}.weight_bits`, () => step.weights.bits),
+          ...this.affine(key, step.epilogue),
+          meanAbs: step.meanAbs ? view(step.meanAbs) : undefined,
+          stride: step.window.stride,
+          padding: step.window.padding,
+          relu: step.relu,
+          output: view(step.output),
+        });
+      case 'conv':
+        return conv2dLaunch(this.ctx, {
+          input: view(step.input),
+          inputShape: step.inputShape,
+          weights: this.constant(`${key}.weights`, () => step.weights),
+          ...this.affine(key, step.epilogue),
+          stride: step.window.stride,
+          padding: step.window.padding,
+          relu: step.relu,
+          output: view(step.output),
+        });
+      case 'pointwise':
+        return pointwiseLaunch(this.ctx, {
+          input: view(step.input),
+          output: view(step.output),
+          add: step.add ? view(step.add) : undefined,
+          affine: step.affine ? this.affine(`${key}.affine`, step.affine) : undefined,
+          activation: step.activation,
+        });
+      case 'pool':
+        return poolLaunch(this.ctx, step.pool, view(step.input), view(step.output), step.window);
+      case 'softmax':
+        return softmaxLaunch(this.ctx, view(step.input), view(step.output));
+    }
+  }
+}
