@@ -2,14 +2,25 @@
  * `xnornet selfcheck`: names the WebGPU adapter and runs one kernel round trip (GPU sign
  * packing against the host packer). The main job until the executor exists.
  */
-import { packActivations } from '../tensor/bits.js';
-import { Tensor } from '../tensor/tensor.js';
-import { createRng, seedFromEnv } from '../util/random.js';
-import { withContext } from '../webgpu/context.js';
-import { GpuTensor } from '../webgpu/gpu-tensor.js';
-import { packSigns } from '../webgpu/kernels/pack-signs.js';
+import { parseCommand } from '../args.js';
+import { packActivations } from '../../tensor/bits.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { createRng, seedFromEnv } from '../../util/random.js';
+import { withContext } from '../../webgpu/context.js';
+import { GpuTensor } from '../../webgpu/gpu-tensor.js';
+import { packSigns } from '../../webgpu/kernels/pack-signs.js';
 
 const SHAPE = [4, 257, 31, 29] as const;
+
+export const usage = `xnornet selfcheck
+
+Creates a WebGPU device (SwiftShader when no GPU exists), prints the adapter and runs the
+sign-packing kernel against the host packer. XNORNET_SEED=<n> replays a run.`;
+
+export async function run(args: string[], log: (line: string) => void): Promise<number> {
+  parseCommand(args, {}, []);
+  return (await selfcheck(log)) ? 0 : 1;
+}
 
 export async function selfcheck(log: (line: string) => void): Promise<boolean> {
   const started = performance.now();

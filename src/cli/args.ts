@@ -1,0 +1,48 @@
+/** Argument parsing shared by the commands: node:util's parseArgs with usage errors that say what is wrong. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** A mistake on the command line: exit code 2 and the command's usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** `positionals`: the names of exactly that many arguments, or one name for "one or more". */
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, positionals: string[] | { oneOrMore: string }) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const count = parsed.positionals.length;
+  if (Array.isArray(positionals) ? count !== positionals.length : count === 0) {
+    const expected = Array.isArray(positionals) ? positionals.join(' ') : `${positionals.oneOrMore}...`;
+    throw new UsageError(`expected ${expected}, got ${count} argument(s)`);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
+export function positiveInt(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Bytes as a short human-readable size. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** A count with thousands separators. */
+export const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -1,0 +1,265 @@
+/**
+ * NumPy .npy files, the CLI's inputs and outputs (model-format.md): the magic "\x93NUMPY", a
+ * version, a little-endian header length (2 bytes in version 1, 4 in versions 2 and 3), a
+ * Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, then the
+ * data. xnornet reads little-endian float32 and float64 (NumPy's default, converted) in C order.
+ */
+import { Tensor, formatShape, shapeSize } from '../tensor/tensor.js';
+import { ModelFormatError } from './errors.js';
+
+const MAGIC = [0x93, ...new TextEncoder().encode('NUMPY')];
+const VERSION_BYTES = 2;
+const PREAMBLE_BYTES = MAGIC.length + VERSION_BYTES;
+
+/** Per major version: the size of the header-length field and the header's encoding. */
+const VERSIONS = new Map([
+  [1, { lengthBytes: 2, encoding: 'latin1' }],
+  [2, { lengthBytes: 4, encoding: 'latin1' }],
+  [3, { lengthBytes: 4, encoding: 'utf-8' }],
+]);
+
+const ITEM_BYTES = { '<f4': 4, '<f8': 8 } as const;
+type Descr = keyof typeof ITEM_BYTES;
+const SUPPORTED = "(xnornet reads '<f4' and '<f8')";
+
+/** NumPy aligns the data to this, so that files can be memory-mapped. */
+const DATA_ALIGN = 64;
+/** NumPy leaves room for the first dimension to grow to this many digits in place. */
+const GROWTH_AXIS_MAX_DIGITS = 21;
+/** Deeper nesting than any header needs; the bound keeps a hostile header off the stack limit. */
+const MAX_NESTING = 16;
+
+/** Every problem with `bytes` becomes a ModelFormatError naming `file`; no other error escapes. */
+export function readNpy(bytes: Uint8Array, file: string): Tensor<Float32Array> {
+  const { headerText, dataStart } = readHeaderText(bytes, file);
+  const { descr, shape } = checkHeader(new LiteralParser(headerText, file).parse(), file);
+  const data = bytes.subarray(dataStart);
+  // A product too large to be exact is also far larger than any file.
+  const needed = shapeSize(shape) * ITEM_BYTES[descr];
+  if (data.length !== needed) {
+    throw new ModelFormatError(
+      file,
+      `data is ${data.length} bytes but shape ${formatShape(shape)} of '${descr}' needs ${needed}`,
+    );
+  }
+  return new Tensor(toFloat32(data, descr), shape);
+}
+
+function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; dataStart: number } {
+  if (bytes.length < PREAMBLE_BYTES) {
+    throw new ModelFormatError(file, `file is ${bytes.length} bytes, too short for an .npy file`);
+  }
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
+    throw new ModelFormatError(file, 'not an .npy file (it does not start with "\\x93NUMPY")');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [major, minor] = [view.getUint8(MAGIC.length), view.getUint8(MAGIC.length + 1)];
+  const version = minor === 0 ? VERSIONS.get(major) : undefined;
+  if (version === undefined) {
+    throw new ModelFormatError(file, `.npy version ${major}.${minor} is not supported (xnornet reads 1.0, 2.0 and 3.0)`);
+  }
+  const headerStart = PREAMBLE_BYTES + version.lengthBytes;
+  if (bytes.length < headerStart) {
+    throw new ModelFormatError(file, `file is ${bytes.length} bytes, too short for an .npy ${major}.0 header`);
+  }
+  const headerLength =
+    version.lengthBytes === 2 ? view.getUint16(PREAMBLE_BYTES, true) : view.getUint32(PREAMBLE_BYTES, true);
+  const dataStart = headerStart + headerLength;
+  if (dataStart > bytes.length) {
+    throw new ModelFormatError(
+      file,
+      `header length ${headerLength} is larger than the file (${bytes.length - headerStart} bytes follow the length field)`,
+    );
+  }
+  try {
+    const headerText = new TextDecoder(version.encoding, { fatal: true }).decode(bytes.subarray(headerStart, dataStart));
+    return { headerText, dataStart };
+  } catch {
+    throw new ModelFormatError(file, `header is not valid ${version.encoding}`);
+  }
+}
+
+function checkHeader(header: PyValue, file: string): { descr: Descr; shape: number[] } {
+  if (!(header instanceof Map)) throw new ModelFormatError(file, `header is not a dict: ${pyRepr(header)}`);
+  const field = (key: string): PyValue => {
+    if (!header.has(key)) throw new ModelFormatError(file, `header lacks '${key}'`);
+    return header.get(key)!;
+  };
+  const [descr, fortranOrder, shape] = [field('descr'), field('fortran_order'), field('shape')];
+  if (typeof descr !== 'string' || !Object.hasOwn(ITEM_BYTES, descr)) {
+    const endian = typeof descr === 'string' && descr.startsWith('>') ? 'big-endian ' : '';
+    throw new ModelFormatError(file, `${endian}dtype ${pyRepr(descr)} is not supported ${SUPPORTED}`);
+  }
+  if (fortranOrder === true) {
+    throw new ModelFormatError(file, 'fortran_order is True; xnornet reads C order (save np.ascontiguousarray(x))');
+  }
+  if (fortranOrder !== false) {
+    throw new ModelFormatError(file, `fortran_order must be True or False, got ${pyRepr(fortranOrder)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 0)) {
+    throw new ModelFormatError(file, `shape must be a tuple of non-negative integers, got ${pyRepr(shape)}`);
+  }
+  return { descr: descr as Descr, shape: shape as number[] };
+}
+
+/**
+ * A fresh, aligned copy (not `slice`: on a Node Buffer it makes no copy). The file is
+ * little-endian, as is every platform WebGPU runs on.
+ */
+function toFloat32(data: Uint8Array, descr: Descr): Float32Array {
+  const buffer = new Uint8Array(data).buffer;
+  return descr === '<f4' ? new Float32Array(buffer) : new Float32Array(new Float64Array(buffer));
+}
+
+/** Version 1.0, '<f4', C order, with NumPy's header byte for byte (numpy.lib.format). */
+export function writeNpy(t: Tensor<Float32Array>): Uint8Array {
+  const header = headerBytes(t.shape);
+  const out = new Uint8Array(header.length + t.data.byteLength);
+  out.set(header);
+  out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), header.length);
+  return out;
+}
+
+function headerBytes(shape: readonly number[]): Uint8Array {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${pythonTuple(shape)}, }`;
+  const first = shape[0];
+  const growthRoom = first === undefined ? 0 : GROWTH_AXIS_MAX_DIGITS - String(first).length;
+  const lengthBytes = 2;
+  // Like NumPy, a header that would end exactly aligned still gets a full block of padding.
+  const unpadded = PREAMBLE_BYTES + lengthBytes + dict.length + growthRoom + 1;
+  const text = dict + ' '.repeat(growthRoom + DATA_ALIGN - (unpadded % DATA_ALIGN)) + '\n';
+  if (text.length > 0xffff) throw new RangeError(`writeNpy: shape of rank ${shape.length} is too long for an .npy 1.0 header`);
+  const out = new Uint8Array(PREAMBLE_BYTES + lengthBytes + text.length);
+  out.set(MAGIC);
+  out[MAGIC.length] = 1; // version 1.0
+  new DataView(out.buffer).setUint16(PREAMBLE_BYTES, text.length, true);
+  out.set(new TextEncoder().encode(text), PREAMBLE_BYTES + lengthBytes);
+  return out;
+}
+
+/** Python's repr of a tuple: (), (5,), (2, 3). */
+function pythonTuple(items: readonly (number | string)[]): string {
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+/** The values of a header's Python literal: a dict is a Map, a tuple or list an array. */
+type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValue>;
+
+function pyRepr(value: PyValue): string {
+  let text: string;
+  if (typeof value === 'string') text = `'${value}'`;
+  else if (typeof value === 'boolean') text = value ? 'True' : 'False';
+  else if (value === null) text = 'None';
+  else if (Array.isArray(value)) text = pythonTuple(value.map(pyRepr));
+  else if (value instanceof Map) text = `{${[...value].map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ')}}`;
+  else text = String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * The Python literals .npy headers are made of: dicts with string keys, tuples, lists,
+ * strings, integers (with Python 2's `L` suffix), True, False and None. Never `eval`.
+ */
+class LiteralParser {
+  private pos = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
+
+  parse(): PyValue {
+    const value = this.value(0);
+    this.skipSpace();
+    if (this.pos < this.text.length) this.fail('unexpected text after the dict');
+    return value;
+  }
+
+  private value(depth: number): PyValue {
+    if (depth > MAX_NESTING) this.fail('nested too deeply');
+    this.skipSpace();
+    const c = this.text[this.pos];
+    if (c === '{') return this.dict(depth);
+    if (c === '(') return this.sequence(')', depth);
+    if (c === '[') return this.sequence(']', depth);
+    if (c === "'" || c === '"') return this.string(c);
+    return this.word();
+  }
+
+  private dict(depth: number): Map<string, PyValue> {
+    const dict = new Map<string, PyValue>();
+    this.items('}', () => {
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string') this.fail('dict keys must be strings');
+      this.skipSpace();
+      this.expect(':');
+      dict.set(key, this.value(depth + 1));
+    });
+    return dict;
+  }
+
+  private sequence(close: string, depth: number): PyValue[] {
+    const items: PyValue[] = [];
+    this.items(close, () => items.push(this.value(depth + 1)));
+    return items;
+  }
+
+  /** Comma-separated items between brackets, a trailing comma allowed as in Python. */
+  private items(close: string, item: () => void): void {
+    this.pos++; // the opening bracket
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] === close) break;
+      item();
+      this.skipSpace();
+      if (this.text[this.pos] === close) break;
+      this.expect(',');
+    }
+    this.pos++;
+  }
+
+  /** An escape keeps the escaped character: no header needs more than \' and \\. */
+  private string(quote: string): string {
+    let out = '';
+    for (let i = this.pos + 1; i < this.text.length; i++) {
+      const c = this.text[i]!;
+      if (c === quote) {
+        this.pos = i + 1;
+        return out;
+      }
+      if (c === '\\') i++;
+      out += this.text[i] ?? '';
+    }
+    return this.fail('unterminated string');
+  }
+
+  private word(): PyValue {
+    const match = /True|False|None|[+-]?\d+L?/y;
+    match.lastIndex = this.pos;
+    const word = match.exec(this.text)?.[0];
+    if (word === undefined) return this.fail(`expected a value but found ${this.describeNext()}`);
+    this.pos += word.length;
+    if (word === 'True' || word === 'False') return word === 'True';
+    if (word === 'None') return null;
+    return Number(word.replace('L', ''));
+  }
+
+  private expect(c: string): void {
+    if (this.text[this.pos] !== c) this.fail(`expected '${c}' but found ${this.describeNext()}`);
+    this.pos++;
+  }
+
+  private skipSpace(): void {
+    while (/\s/.test(this.text[this.pos] ?? '')) this.pos++;
+  }
+
+  private describeNext(): string {
+    const c = this.text[this.pos];
+    return c === undefined ? 'the end of the header' : `'${c}'`;
+  }
+
+  private fail(message: string): never {
+    const excerpt = this.text.length > 80 ? `${this.text.slice(0, 77)}...` : this.text;
+    throw new ModelFormatError(this.file, `malformed header ${JSON.stringify(excerpt)}: ${message} at character ${this.pos}`);
+  }
+}
