@@ -39,9 +39,3 @@ export async function medianMs(ctx: GpuContext, entries: Timed[], rounds: number
     }),
   );
 }
-
-/** A markdown table from a header and rows of cells. */
-export function markdownTable(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}

@@ -21,7 +21,8 @@ import { CONV2D_TILE, conv2dLaunch } from '../src/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/webgpu/kernels/to-nhwc4.js';
 import { XNOR_CONV_TILE, xnorConvLaunch } from '../src/webgpu/kernels/xnor-conv.js';
 import { type Series, lineChartSvg } from './chart.js';
-import { type Timed, markdownTable, medianMs } from './harness.js';
+import { markdownTable } from '../src/cli/table.js';
+import { type Timed, medianMs } from './harness.js';
 
 export type KernelName = 'xnor_conv' | 'bwn_conv' | 'float_conv';
 
