@@ -1,14 +1,25 @@
 /** The built CLI and library (dist/, made by `npm test`'s build step) as a user runs them. */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { readNpy, writeNpy } from '../src/model/npy.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { gpuForSuite } from './helpers/gpu.js';
+import { randomTensor, testRng } from './helpers/random.js';
 
 const run = promisify(execFile);
 const CLI = 'dist/xnornet.js';
+const xnornet = (...args: string[]) => run('node', [CLI, ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
 const ctx = await gpuForSuite('cli');
 ctx?.destroy(); // only probing for an adapter: the CLI creates its own in a child process
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'xnornet-cli-'));
+}
 
 describe('xnornet CLI', () => {
   it('is built', () => {
@@ -17,11 +28,10 @@ describe('xnornet CLI', () => {
 
   it.skipIf(!ctx)('selfcheck names the adapter, is bit-exact, and the process exits by itself within 5 s', async () => {
     const started = Date.now();
-    const { stdout } = await run('node', [CLI, 'selfcheck'], { timeout: 20_000 });
-    const elapsed = Date.now() - started;
+    const { stdout } = await xnornet('selfcheck');
     expect(stdout).toMatch(/^adapter: \S/m);
     expect(stdout).toMatch(/bit-exact with the host packer/);
-    expect(elapsed).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it.skipIf(!ctx)('a script that creates a context and destroys it returns to the shell within 5 s', async () => {
@@ -32,9 +42,51 @@ describe('xnornet CLI', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('prints usage, and one clear line for an unknown command', async () => {
-    expect((await run('node', [CLI, '--help'])).stdout).toMatch(/usage: xnornet <command>/);
-    expect((await run('node', [CLI, 'selfcheck', '--help'])).stdout).toMatch(/usage: xnornet selfcheck/);
-    await expect(run('node', [CLI, 'frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+  it('info lists layers, shapes, weight bytes and op counts', async () => {
+    const { stdout } = await xnornet('info', 'zoo:lenet5-xnor');
+    expect(stdout).toMatch(/\| 5 \| conv2 \| binconv2d xnor \| \[50, 8, 8\] \| 25,050 \| 97\.9 KiB \| 5\.3 KiB \|  \| 1,600,000 \|/);
+    expect(stdout).toMatch(/\| 12 \| fc2 \| linear \| \[10\] \| 5,010 \|/);
+    expect(stdout).toMatch(/weights: 1\.7 MiB as float32, 92\.6 KiB packed/);
+    const resnet = await xnornet('info', 'zoo:resnet18-xnor');
+    expect(resnet.stdout).toMatch(/\| layer4\.1\.relu \| relu \| \[512, 7, 7\] \|/);
+  });
+
+  it.skipIf(!ctx)('run on WebGPU agrees with the reference backend, and pack keeps outputs identical', async () => {
+    const dir = await tempDir();
+    const input = randomTensor(testRng(), [5, 1, 28, 28]);
+    const inPath = join(dir, 'in.npy');
+    await writeFile(inPath, writeNpy(input));
+    const out = (name: string) => join(dir, name);
+    await xnornet('run', 'zoo:lenet5-xnor', inPath, '-o', out('gpu.npy'), '--batch', '2');
+    await xnornet('run', 'zoo:lenet5-xnor', inPath, '-o', out('ref.npy'), '--backend', 'reference');
+    const packed = await xnornet('pack', 'zoo:lenet5-xnor', '-o', join(dir, 'packed'));
+    expect(packed.stdout).toMatch(/weights: 1\.7 MiB -> \d+\.\d KiB \(\d+\.\dx smaller\)/);
+    await xnornet('run', join(dir, 'packed', 'lenet5-xnor.json'), inPath, '-o', out('packed.npy'), '--batch', '2');
+    const read = async (name: string) => readNpy(await readFile(out(name)), name);
+    const [gpu, ref, fromPacked] = [await read('gpu.npy'), await read('ref.npy'), await read('packed.npy')];
+    expect(gpu.shape).toEqual([5, 10]);
+    expect(fromPacked.data).toEqual(gpu.data);
+    ref.data.forEach((v, i) => expect(Math.abs(v - gpu.data[i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
+  });
+
+  it('prints usage, and one clear line for each mistake', async () => {
+    expect((await xnornet('--help')).stdout).toMatch(/usage: xnornet <command>/);
+    for (const command of ['run', 'info', 'pack', 'check', 'selfcheck']) {
+      expect((await xnornet(command, '--help')).stdout).toMatch(new RegExp(`^usage: xnornet ${command}`));
+    }
+    await expect(xnornet('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
+    await expect(xnornet('pack', 'zoo:lenet5-xnor')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/-o <dir> is required/) });
+    await expect(xnornet('info', 'missing.json')).rejects.toMatchObject({ code: 1, stderr: 'xnornet info: missing.json: cannot be read (ENOENT)\n' });
+    await expect(xnornet('info', 'zoo:vgg-xnor')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown zoo model "vgg-xnor"; available: lenet5-float/) });
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.npy'), writeNpy(new Tensor(new Float32Array(6), [2, 3])));
+    await expect(xnornet('run', 'zoo:lenet5-xnor', join(dir, 'bad.npy'), '-o', join(dir, 'o.npy'), '--backend', 'reference')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/input shape \[2, 3\] does not match the model's input \[1, 28, 28\]/),
+    });
+    await expect(xnornet('run', 'zoo:lenet5-xnor', join(dir, 'bad.npy'), '-o', 'o.npy', '--backend', 'tpu')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/unknown backend "tpu"/),
+    });
   });
 });

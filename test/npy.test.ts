@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../src/model/errors.js';
 import { readNpy, writeNpy } from '../src/model/npy.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { expectOnlyFormatErrors, mutateBytes } from './helpers/fuzz.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 const FILE = 'input.npy';
@@ -219,14 +220,7 @@ describe('readNpy', () => {
 });
 
 describe('readNpy on damaged files', () => {
-  function expectOnlyFormatErrors(file: Uint8Array, what: string): void {
-    try {
-      readNpy(file, FILE);
-    } catch (err) {
-      expect(err instanceof ModelFormatError, `${what}: ${String(err)}`).toBe(true);
-    }
-  }
-
+  const read = (file: Uint8Array) => () => readNpy(file, FILE);
   const rng = testRng();
   const valid = writeNpy(randomTensor(rng, [2, 3]));
   /** Characters that turn a header into another well-formed one more often than random bytes do. */
@@ -234,19 +228,15 @@ describe('readNpy on damaged files', () => {
 
   it('throws only ModelFormatError for every truncation of a valid file', () => {
     for (let length = 0; length <= valid.length; length++) {
-      expectOnlyFormatErrors(valid.subarray(0, length), `prefix of ${length} bytes, seed ${rng.seed}`);
+      expectOnlyFormatErrors(read(valid.subarray(0, length)), `prefix of ${length} bytes, seed ${rng.seed}`);
     }
   });
 
   it('throws only ModelFormatError for random mutations of a valid file', () => {
     for (let trial = 0; trial < 500; trial++) {
-      const file = valid.slice();
-      for (let n = rng.int(1, 4); n > 0; n--) {
-        const byte = rng.next() < 0.2 ? rng.int(0, 255) : interesting[rng.int(0, interesting.length - 1)]!;
-        // Mostly within the preamble and the header's dict, where the parser is.
-        file[rng.next() < 0.9 ? rng.int(0, 80) : rng.int(0, file.length - 1)] = byte;
-      }
-      expectOnlyFormatErrors(file, `mutation ${trial}, seed ${rng.seed}`);
+      // Mostly within the preamble and the header's dict, where the parser is.
+      const file = mutateBytes(rng, valid, interesting, 81);
+      expectOnlyFormatErrors(read(file), `mutation ${trial}, seed ${rng.seed}`);
     }
   });
 
@@ -255,7 +245,7 @@ describe('readNpy on damaged files', () => {
       const file = new Uint8Array(rng.int(0, 64)).map(() => rng.int(0, 255));
       // Half with a valid preamble, so that the header parser sees the noise.
       if (trial % 2 === 0 && file.length >= 10) file.set([...MAGIC, 1, 0, rng.int(0, file.length - 10), 0]);
-      expectOnlyFormatErrors(file, `random bytes ${trial}, seed ${rng.seed}`);
+      expectOnlyFormatErrors(read(file), `random bytes ${trial}, seed ${rng.seed}`);
     }
   });
 });

@@ -63,6 +63,11 @@ async function readLocal(path: string): Promise<Uint8Array> {
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    // Node's fetch has no file: scheme; browsers do not give pages file access anyway.
+    const { fileURLToPath } = await import('node:url');
+    return readLocal(fileURLToPath(url));
+  }
   let response: Response;
   try {
     response = await fetch(url);
