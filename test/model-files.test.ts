@@ -22,7 +22,7 @@ import type { ModelJson, StoredTensor } from '../src/model/types.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { Rng } from '../src/util/random.js';
 import { type ZooModel, zooModel, zooNames } from '../src/zoo/index.js';
-import { expectOnlyFormatErrors, mutateBytes } from './helpers/fuzz.js';
+import { expectOnlyFormatErrors, mutateBytes, formatErrorOf } from './helpers/fuzz.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 const SOURCE = 'lenet.json';
@@ -43,16 +43,6 @@ function zoo(name: string): ZooModel {
 /** The model loaded through modelFromFiles from JSON text and safetensors bytes. */
 function fromFiles(json: unknown, tensors: ReadonlyMap<string, StoredTensor>, source = SOURCE): Model {
   return modelFromFiles({ json: JSON.stringify(json), weights: writeSafetensors(tensors), source });
-}
-
-function formatErrorOf(load: () => unknown): ModelFormatError {
-  try {
-    load();
-  } catch (err) {
-    if (err instanceof ModelFormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelFormatError, but the model was loaded');
 }
 
 async function asyncFormatErrorOf(load: () => Promise<unknown>): Promise<ModelFormatError> {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../src/model/errors.js';
 import { readNpy, writeNpy } from '../src/model/npy.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { expectOnlyFormatErrors, mutateBytes } from './helpers/fuzz.js';
+import { expectOnlyFormatErrors, mutateBytes, formatErrorOf } from './helpers/fuzz.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 const FILE = 'input.npy';
@@ -18,16 +17,6 @@ function npyFile(header: string, data: ArrayLike<number> = [], major = 1): Uint8
 
 function f4Bytes(values: number[]): number[] {
   return [...new Uint8Array(new Float32Array(values).buffer)];
-}
-
-function formatErrorOf(read: () => unknown): ModelFormatError {
-  try {
-    read();
-  } catch (err) {
-    if (err instanceof ModelFormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelFormatError, but the file was read');
 }
 
 function expectFormatError(file: Uint8Array, ...words: string[]): void {

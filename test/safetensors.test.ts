@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../src/model/errors.js';
 import { readSafetensors, writeSafetensors } from '../src/model/safetensors.js';
 import type { StoredTensor } from '../src/model/types.js';
 import { shapeSize } from '../src/tensor/tensor.js';
 import type { Rng } from '../src/util/random.js';
-import { expectOnlyFormatErrors, mutateBytes } from './helpers/fuzz.js';
+import { expectOnlyFormatErrors, mutateBytes, formatErrorOf } from './helpers/fuzz.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 const FILE = 'weights.safetensors';
@@ -34,16 +33,6 @@ function bits(t: StoredTensor): number[] {
 function headerOf(file: Uint8Array): { length: number; text: string } {
   const length = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
   return { length, text: new TextDecoder().decode(file.subarray(8, 8 + length)) };
-}
-
-function formatErrorOf(read: () => unknown): ModelFormatError {
-  try {
-    read();
-  } catch (err) {
-    if (err instanceof ModelFormatError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelFormatError, but the file was read');
 }
 
 function expectFormatError(file: Uint8Array, ...words: string[]): void {

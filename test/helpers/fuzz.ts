@@ -1,7 +1,18 @@
-/** Fuzzing the file readers: damaged input may be read or rejected, but only with a ModelFormatError. */
+/** Checking the file readers' errors: damaged input may be read or rejected, but only with a ModelFormatError. */
 import { expect } from 'vitest';
 import { ModelFormatError } from '../../src/model/errors.js';
 import type { Rng } from '../../src/util/random.js';
+
+/** The ModelFormatError `read` throws; fails the test if it throws nothing or another error. */
+export function formatErrorOf(read: () => unknown): ModelFormatError {
+  try {
+    read();
+  } catch (err) {
+    if (err instanceof ModelFormatError) return err;
+    throw err;
+  }
+  throw new Error('expected a ModelFormatError, but the read succeeded');
+}
 
 /** Runs `read`: returning and throwing a ModelFormatError both pass; any other error fails, named by `what`. */
 export function expectOnlyFormatErrors(read: () => unknown, what: string): void {
