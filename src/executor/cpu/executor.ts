@@ -1,0 +1,112 @@
+/**
+ * Runs a model on the CPU: the same lowered steps as the WebGPU executor (../webgpu/lower.ts,
+ * so the same fusions and layouts), each executed over typed arrays; XNOR layers on packed
+ * bits through a packed-bit kernel, BWN layers as additions and subtractions of the inputs.
+ */
+import type { Graph } from '../../model/graph.js';
+import type { ModelWeights } from '../../model/weights.js';
+import * as ref from '../../reference/index.js';
+import { unpackWeights } from '../../tensor/bits.js';
+import { ohwiFromOihw } from '../../tensor/layout.js';
+import { type AnyTypedArray, Tensor, allocate } from '../../tensor/tensor.js';
+import { batchOf } from '../input.js';
+import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
+import { type ConvShape, convFloat, packSigns, pointwise, toNhwc4, xnorEpilogue } from './steps.js';
+
+/** The integer part of an XNOR convolution: dots [M, Cout] of packed input and weights. */
+export interface XnorDotKernel {
+  readonly description: string;
+  dots(shape: ConvShape, input: Uint32Array, weights: Uint32Array): Promise<Int32Array>;
+}
+
+type NCHW = [number, number, number, number];
+
+export class CpuExecutor {
+  private readonly plans = new Map<number, { lowered: Lowered; values: AnyTypedArray[] }>();
+  /** Float OHWI4 weights of BWN layers (their signs as +-1), made once per layer. */
+  private readonly signWeights = new Map<string, Float32Array>();
+  /** Runs are serialised: a plan's buffers serve one run at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly graph: Graph,
+    private readonly weights: ModelWeights,
+    private readonly xnor: XnorDotKernel,
+  ) {}
+
+  run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
+    const result = this.queue.then(() => this.runNow(input));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
+    const batch = batchOf(this.graph, input.shape);
+    let plan = this.plans.get(batch);
+    if (!plan) {
+      const lowered = lower(this.graph, this.weights, batch);
+      plan = { lowered, values: lowered.values.map((v) => allocate(v.dtype, v.elements)) };
+      this.plans.set(batch, plan);
+    }
+    const { lowered, values } = plan;
+    values[lowered.input.value]!.set(input.data);
+    const f32 = (r: Ref) => values[r.value] as Float32Array;
+    for (const step of lowered.steps) await this.runStep(step, f32, (r) => values[r.value] as Uint32Array);
+    return new Map(
+      [...lowered.outputs].map(([name, r]) => {
+        const size = r.shape.reduce((a, b) => a * b, 1);
+        return [name, new Tensor(f32(r).slice(0, size), r.shape)];
+      }),
+    );
+  }
+
+  private async runStep(step: Step, f32: (r: Ref) => Float32Array, u32: (r: Ref) => Uint32Array): Promise<void> {
+    switch (step.kind) {
+      case 'pack':
+        return packSigns(f32(step.input), step.input.shape as NCHW, step.affine, u32(step.output), step.meanAbs && f32(step.meanAbs));
+      case 'nhwc4':
+        return toNhwc4(f32(step.input), step.input.shape as NCHW, f32(step.output));
+      case 'xnorConv': {
+        const [n, h, w] = step.input.shape as NCHW;
+        const shape = convShape([n, step.inChannels, h, w], step.output.shape as NCHW, step.window);
+        const dots = await this.xnor.dots(shape, u32(step.input), step.weights.bits.data);
+        return xnorEpilogue(dots, step.meanAbs && f32(step.meanAbs), shape, step.epilogue, step.relu, f32(step.output));
+      }
+      case 'conv': {
+        const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
+        const weights = step.weights.dtype === 'uint32' ? this.signsOf(step) : (step.weights.data as Float32Array);
+        return convFloat(f32(step.input), weights, shape, step.epilogue, step.relu, f32(step.output));
+      }
+      case 'pointwise':
+        return pointwise(f32(step.input), step.input.shape, step.affine, step.add && f32(step.add), step.activation, f32(step.output));
+      case 'pool': {
+        const x = new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape);
+        const y = step.pool === 'max' ? ref.maxpool2d(x, step.window) : ref.avgpool2d(x, step.window);
+        return void f32(step.output).set(y.data);
+      }
+      case 'softmax':
+        return void f32(step.output).set(ref.softmax(new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape)).data);
+    }
+  }
+
+  /** A BWN layer's packed signs as float +-1 weights in OHWI4 (alpha stays in the epilogue). */
+  private signsOf(step: Extract<Step, { kind: 'conv' }>): Float32Array {
+    const key = step.nodes[0]!;
+    let signs = this.signWeights.get(key);
+    if (!signs) {
+      const cout = step.weights.shape[0]!;
+      const cin = step.inputShape[1];
+      const bits = step.weights as Tensor<Uint32Array>;
+      const oihw = unpackWeights({ bits, alpha: new Tensor(new Float32Array(cout), [cout]), inChannels: cin });
+      signs = ohwiFromOihw(oihw, 4).data;
+      this.signWeights.set(key, signs);
+    }
+    return signs;
+  }
+}
+
+const elements = (r: Ref) => r.shape.reduce((a, b) => a * b, 1);
+
+function convShape(input: NCHW, output: NCHW, window: Extract<Step, { kind: 'conv' }>['window']): ConvShape {
+  return { input, cout: output[1], window, ho: output[2], wo: output[3] };
+}
