@@ -1,12 +1,24 @@
-/** The browser path of createContext (navigator.gpu), in headless Chromium on SwiftShader. */
+/** The browser paths (navigator.gpu, models fetched by URL) in headless Chromium on SwiftShader. */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { packCheck } from './browser/pack-check.js';
+import { runReference } from '../src/executor/reference.js';
+import { agreement } from '../src/executor/compare.js';
+import { loadZooModel } from '../src/model/model.js';
+import { writeSafetensors } from '../src/model/safetensors.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import type { packCheck, runModelFromUrl } from './browser/pack-check.js';
+import { randomTensor } from './helpers/random.js';
 import { type BrowserPage, openPageWith } from './helpers/browser.js';
 import { testRng } from './helpers/random.js';
 
+const MODEL = loadZooModel('lenet5-xnor');
+
 async function openOrSkip(): Promise<BrowserPage | undefined> {
   try {
-    return await openPageWith('test/browser/pack-check.ts', 'packCheck');
+    const files = new Map<string, string | Uint8Array>([
+      ['/models/lenet5-xnor.json', JSON.stringify(MODEL.graph.json)],
+      [`/models/${MODEL.graph.json.weights}`, writeSafetensors(MODEL.tensors)],
+    ]);
+    return await openPageWith('test/browser/pack-check.ts', 'runModelFromUrl', files);
   } catch (err) {
     const reason = (err as Error).message;
     if (process.env['XNORNET_REQUIRE_GPU'] === '1') throw new Error(`XNORNET_REQUIRE_GPU=1 but the browser suite cannot run: ${reason}`);
@@ -28,5 +40,18 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
     console.log(`[xnornet] browser suite runs on: ${result.adapter}`);
     expect(result.words).toBe(2 * 9 * 7 * 2);
     expect(result.mismatches, `seed ${seed}`).toBe(0);
+  });
+
+  it('loads a model by URL and runs it on WebGPU, agreeing with the CPU reference', async () => {
+    const rng = testRng();
+    const input = randomTensor(rng, [3, 1, 28, 28]);
+    const output = await browser!.page.evaluate(
+      ([data, shape]) => (globalThis as unknown as { runModelFromUrl: typeof runModelFromUrl }).runModelFromUrl('/models/lenet5-xnor.json', data, shape),
+      [[...input.data], [...input.shape]] as const,
+    );
+    const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
+    const a = agreement(expected, new Tensor(Float32Array.from(output), [3, 10]));
+    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(3);
+    expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
   });
 });

@@ -1,10 +1,12 @@
-/** Runs in the page: the library's browser path (navigator.gpu) end to end. */
+/** Runs in the page: the library's browser path (navigator.gpu, fetch) end to end. */
 import { packActivations } from '../../src/tensor/bits.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { createRng } from '../../src/util/random.js';
 import { withContext } from '../../src/webgpu/context.js';
 import { GpuTensor } from '../../src/webgpu/gpu-tensor.js';
 import { packSigns } from '../../src/webgpu/kernels/pack-signs.js';
+import { WebGpuExecutor } from '../../src/executor/webgpu/executor.js';
+import { loadModel } from '../../src/model/model.js';
 
 export interface PackCheckResult {
   adapter: string;
@@ -24,4 +26,15 @@ export async function packCheck(seed: number, shape: [number, number, number, nu
   });
 }
 
-(globalThis as { packCheck?: typeof packCheck }).packCheck = packCheck;
+/** Loads a model from a URL and runs `input` on WebGPU in the page; returns the first output. */
+export async function runModelFromUrl(url: string, data: readonly number[], shape: readonly number[]): Promise<number[]> {
+  const model = await loadModel(new URL(url, location.href));
+  return withContext(async (ctx) => {
+    const executor = new WebGpuExecutor(ctx, model.graph, model.weights);
+    const outputs = await executor.run(new Tensor(Float32Array.from(data), shape));
+    executor.destroy();
+    return Array.from([...outputs.values()][0]!.data);
+  });
+}
+
+Object.assign(globalThis, { packCheck, runModelFromUrl });

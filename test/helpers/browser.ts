@@ -27,13 +27,15 @@ export interface BrowserPage {
   close(): Promise<void>;
 }
 
-async function bundleForBrowser(entry: string): Promise<Map<string, string>> {
+type Served = Map<string, string | Uint8Array>;
+
+async function bundleForBrowser(entry: string): Promise<Served> {
   const output = await build({
     configFile: 'vite.config.ts',
     logLevel: 'silent',
     build: { ssr: false, write: false, target: 'es2022', sourcemap: false, rollupOptions: { input: { entry } } },
   });
-  const files = new Map<string, string>();
+  const files: Served = new Map();
   for (const result of Array.isArray(output) ? output : [output]) {
     if (!('output' in result)) throw new Error('unexpected watcher from vite build');
     for (const chunk of result.output) files.set(`/${chunk.fileName}`, chunk.type === 'chunk' ? chunk.code : String(chunk.source));
@@ -41,20 +43,33 @@ async function bundleForBrowser(entry: string): Promise<Map<string, string>> {
   return files;
 }
 
-function serve(files: Map<string, string>): Promise<Server> {
+const CONTENT_TYPES: [RegExp, string][] = [
+  [/^\/$/, 'text/html'],
+  [/\.js$/, 'text/javascript'],
+  [/\.json$/, 'application/json'],
+];
+
+function serve(files: Served): Promise<Server> {
   files.set('/', '<!doctype html><meta charset="utf-8"><script type="module" src="/entry.js"></script>');
   const server = createServer((req, res) => {
-    const body = files.get(req.url ?? '/');
+    const url = req.url ?? '/';
+    const body = files.get(url);
     if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': req.url === '/' ? 'text/html' : 'text/javascript' }).end(body);
+    const type = CONTENT_TYPES.find(([pattern]) => pattern.test(url))?.[1] ?? 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type }).end(body);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Opens a page that has loaded `entry`; the entry exposes what the test calls on globalThis. */
-export async function openPageWith(entry: string, readyGlobal: string): Promise<BrowserPage> {
+/**
+ * Opens a page that has loaded `entry`; the entry exposes what the test calls on globalThis.
+ * `extraFiles` are served too (e.g. model files at "/models/...").
+ */
+export async function openPageWith(entry: string, readyGlobal: string, extraFiles: Served = new Map()): Promise<BrowserPage> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
-  const server = await serve(await bundleForBrowser(entry));
+  const files = await bundleForBrowser(entry);
+  for (const [path, body] of extraFiles) files.set(path, body);
+  const server = await serve(files);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
