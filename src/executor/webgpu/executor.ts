@@ -21,6 +21,7 @@ import { batchOf } from '../input.js';
 import { type Lowered, type Ref, type Step, lower } from './lower.js';
 
 const BYTES = 4;
+const shapeBytes = (shape: readonly number[]) => BYTES * shape.reduce((a, b) => a * b, 1);
 
 interface Plan {
   lowered: Lowered;
@@ -77,14 +78,21 @@ export class WebGpuExecutor {
 
   /** Runs a batch [N, ...input.shape] and returns the outputs on the host, by node name. */
   async run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
-    const gpu = await this.runOnGpu(input);
+    // The outputs are copied into mappable buffers in the same submission as the work.
+    const staged = await this.submit(input, (name, shape) =>
+      this.ctx.device.createBuffer({ label: `${this.graph.name} readback ${name}`, size: Math.max(BYTES, shapeBytes(shape)), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+    const out = new Map<string, Tensor<Float32Array>>();
     try {
-      const out = new Map<string, Tensor<Float32Array>>();
-      for (const [name, t] of gpu) out.set(name, (await t.read()) as Tensor<Float32Array>);
-      return out;
+      for (const [name, { target, shape }] of staged) {
+        await target.mapAsync(GPUMapMode.READ);
+        out.set(name, new Tensor(new Float32Array(target.getMappedRange(0, shapeBytes(shape)).slice(0)), shape));
+        target.unmap();
+      }
     } finally {
-      for (const t of gpu.values()) t.destroy();
+      for (const { target } of staged.values()) target.destroy();
     }
+    return out;
   }
 
   /**
@@ -93,6 +101,15 @@ export class WebGpuExecutor {
    * in one go, and the queue runs them in order.
    */
   async runOnGpu(input: Tensor<Float32Array>): Promise<Map<string, GpuTensor<'float32'>>> {
+    const staged = await this.submit(input, (name, shape) => GpuTensor.empty(this.ctx, 'float32', shape, `${this.graph.name} output ${name}`));
+    return new Map([...staged].map(([name, { target }]) => [name, target]));
+  }
+
+  /** Writes the input, encodes every launch and a copy of each output into `makeTarget(...)`, submits once. */
+  private async submit<T extends GPUBuffer | GpuTensor>(
+    input: Tensor<Float32Array>,
+    makeTarget: (name: string, shape: readonly number[]) => T,
+  ): Promise<Map<string, { target: T; shape: readonly number[] }>> {
     if (this.destroyed) throw new Error(`${this.graph.name}: this executor was destroyed`);
     const batch = batchOf(this.graph, input.shape);
     const plan = await this.plan(batch);
@@ -101,14 +118,15 @@ export class WebGpuExecutor {
       device.queue.writeBuffer(plan.valueBuffers[plan.lowered.input.value]!, 0, input.data.buffer, input.data.byteOffset, input.data.byteLength);
       const encoder = device.createCommandEncoder({ label: this.graph.name });
       for (const launch of plan.prepared) encodePrepared(encoder, launch);
-      const outputs = new Map<string, GpuTensor<'float32'>>();
+      const staged = new Map<string, { target: T; shape: readonly number[] }>();
       for (const [name, ref] of plan.lowered.outputs) {
-        const out = GpuTensor.empty(this.ctx, 'float32', ref.shape, `${this.graph.name} output ${name}`);
-        encoder.copyBufferToBuffer(plan.valueBuffers[ref.value]!, 0, out.buffer, 0, out.byteLength);
-        outputs.set(name, out);
+        const target = makeTarget(name, ref.shape);
+        const buffer = target instanceof GpuTensor ? target.buffer : (target as GPUBuffer);
+        encoder.copyBufferToBuffer(plan.valueBuffers[ref.value]!, 0, buffer, 0, shapeBytes(ref.shape));
+        staged.set(name, { target, shape: ref.shape });
       }
       device.queue.submit([encoder.finish()]);
-      return outputs;
+      return staged;
     });
   }
 
