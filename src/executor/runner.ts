@@ -2,10 +2,11 @@
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createContext } from '../webgpu/context.js';
+import { CpuExecutor } from './cpu/executor.js';
 import { runReference } from './reference.js';
 import { WebGpuExecutor } from './webgpu/executor.js';
 
-export const BACKENDS = ['webgpu', 'reference'] as const;
+export const BACKENDS = ['webgpu', 'cpu', 'reference'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export interface Runner {
@@ -15,7 +16,28 @@ export interface Runner {
   close(): void;
 }
 
-export async function createRunner(model: Model, backend: Backend): Promise<Runner> {
+export interface RunnerOptions {
+  /** cpu backend: worker threads for the XNOR layers (default: the available cores). */
+  threads?: number;
+}
+
+/** The CPU backend: the packed-bit XNOR kernel split over a thread pool, the rest in TypeScript. */
+async function cpuRunner(model: Model, threads: number | undefined): Promise<Runner> {
+  const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
+  const pool = await createNodeThreadPool(threads === undefined ? {} : { threads });
+  const executor = new CpuExecutor(model.graph, model.weights, {
+    dots: ({ input: [n, cin, h, w], cout, window, ho, wo }, input, weights) =>
+      pool.conv({ n, cin, h, w, cout, kh: window.kernel[0], kw: window.kernel[1], stride: [...window.stride], padding: [...window.padding], ho, wo }, input, weights),
+  });
+  return {
+    description: `CPU, packed-bit ${pool.kernel} kernel on ${pool.threads} thread(s)`,
+    run: (input) => executor.run(input),
+    close: () => void pool.close(),
+  };
+}
+
+export async function createRunner(model: Model, backend: Backend, options: RunnerOptions = {}): Promise<Runner> {
+  if (backend === 'cpu') return cpuRunner(model, options.threads);
   if (backend === 'reference') {
     return {
       description: 'CPU float reference (plain TypeScript)',
@@ -37,8 +59,5 @@ export async function createRunner(model: Model, backend: Backend): Promise<Runn
 
 export function parseBackend(name: string): Backend {
   if ((BACKENDS as readonly string[]).includes(name)) return name as Backend;
-  if (name === 'cpu') {
-    throw new Error('the packed-bit CPU backend is not built yet; --backend reference runs the CPU float reference');
-  }
   throw new Error(`unknown backend "${name}" (available: ${BACKENDS.join(', ')})`);
 }

@@ -1,8 +1,9 @@
 /**
- * `xnornet check <model>...`: the main job. Runs each model on WebGPU and on the CPU float
- * reference with the same random inputs, and reports agreement, latency and memory.
+ * `xnornet check <model>...`: the main job. Runs each model on WebGPU, on the CPU backend and
+ * on the CPU float reference with the same random inputs; reports agreement, latency, memory.
  */
 import { type Agreement, agreement, mergeAgreement } from '../../executor/compare.js';
+import { createRunner } from '../../executor/runner.js';
 import { runReference } from '../../executor/reference.js';
 import { WebGpuExecutor } from '../../executor/webgpu/executor.js';
 import { layerCosts, totalCost } from '../../model/costs.js';
@@ -14,63 +15,81 @@ import { formatBytes, parseCommand, positiveInt } from '../args.js';
 
 export const usage = `xnornet check <model.json | zoo:NAME>... [--batch N] [--samples S] [--seed K]
 
-For each model: runs S random inputs (default 32) in batches of N (default 8) on WebGPU and
-on the CPU float reference, then prints the argmax agreement, the largest output difference,
-the GPU latency per batch, weight bytes as float32 vs packed and the activation memory.
-Exits non-zero if fewer than 99.9% of the samples agree.`;
+For each model: runs S random inputs (default 32) in batches of N (default 8) on WebGPU, on
+the packed-bit CPU backend and on the CPU float reference, then prints each backend's argmax
+agreement with the reference, the largest output difference, the latency per batch, weight
+bytes as float32 vs packed and the GPU activation memory. Exits non-zero if fewer than
+99.9% of the samples agree.`;
 
 const REQUIRED_AGREEMENT = 0.999;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+interface Backend {
+  label: string;
+  run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>>;
+  ms: number[];
+  agreement?: Agreement;
+}
+
 async function checkModel(ctx: GpuContext, model: Model, batch: number, samples: number, seed: number, log: (line: string) => void) {
   const rng = createRng(seed);
-  const executor = new WebGpuExecutor(ctx, model.graph, model.weights);
+  const gpu = new WebGpuExecutor(ctx, model.graph, model.weights);
+  const cpu = await createRunner(model, 'cpu');
   try {
+    const backends: Backend[] = [
+      { label: 'WebGPU', run: (x) => gpu.run(x), ms: [] },
+      { label: cpu.description, run: (x) => cpu.run(x), ms: [] },
+    ];
     const randomBatch = (n: number) => {
       const t = Tensor.zeros([n, ...model.graph.inputShape]);
       for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
       return t;
     };
     const warmStart = performance.now();
-    await executor.run(randomBatch(batch)); // compiles the pipelines for this batch size
+    for (const b of backends) await b.run(randomBatch(batch)); // compiles pipelines, fills caches
     const warmMs = performance.now() - warmStart;
-    let total: Agreement | undefined;
-    const gpuMs: number[] = [];
     const referenceMs: number[] = [];
     for (let done = 0; done < samples; done += batch) {
       const input = randomBatch(Math.min(batch, samples - done));
-      let started = performance.now();
-      const gpu = await executor.run(input);
-      gpuMs.push(performance.now() - started);
-      started = performance.now();
+      const outputs: Map<string, Tensor<Float32Array>>[] = [];
+      for (const b of backends) {
+        const started = performance.now();
+        outputs.push(await b.run(input));
+        b.ms.push(performance.now() - started);
+      }
+      const started = performance.now();
       const reference = runReference(model.graph, model.weights, input);
       referenceMs.push(performance.now() - started);
-      for (const [name, expected] of reference) {
-        const a = agreement(expected, gpu.get(name)!);
-        total = total ? mergeAgreement(total, a) : a;
-      }
+      backends.forEach((b, i) => {
+        for (const [name, expected] of reference) {
+          const a = agreement(expected, outputs[i]!.get(name)!);
+          b.agreement = b.agreement ? mergeAgreement(b.agreement, a) : a;
+        }
+      });
     }
     const t = totalCost(layerCosts(model.graph));
-    const stats = await executor.stats(batch);
-    const agree = total!.sameArgmax / total!.samples;
+    const stats = await gpu.stats(batch);
     log(`${model.source}`);
-    log(
-      `  agreement with the CPU reference: same argmax on ${total!.sameArgmax}/${total!.samples} (${(100 * agree).toFixed(1)}%), ` +
-        `max |gpu - ref| ${total!.maxAbsDiff.toExponential(2)} (max |ref| ${total!.maxAbsReference.toFixed(3)})`,
-    );
-    log(
-      `  latency, batch ${batch}: WebGPU ${median(gpuMs).toFixed(1)} ms (${(median(gpuMs) / batch).toFixed(2)} ms/sample; ` +
-        `first run with compilation ${warmMs.toFixed(0)} ms), CPU reference ${median(referenceMs).toFixed(0)} ms`,
-    );
+    let ok = true;
+    for (const b of backends) {
+      const a = b.agreement!;
+      ok &&= a.sameArgmax / a.samples >= REQUIRED_AGREEMENT;
+      log(
+        `  ${b.label}: same argmax as the CPU reference on ${a.sameArgmax}/${a.samples}, max |diff| ${a.maxAbsDiff.toExponential(2)} ` +
+          `(max |ref| ${a.maxAbsReference.toFixed(3)}); ${median(b.ms).toFixed(1)} ms per batch of ${batch} (${(median(b.ms) / batch).toFixed(2)} ms/sample)`,
+      );
+    }
+    log(`  CPU float reference: ${median(referenceMs).toFixed(0)} ms per batch; first runs with compilation ${warmMs.toFixed(0)} ms`);
     log(
       `  weights ${formatBytes(t.floatBytes)} as float32, ${formatBytes(t.packedBytes)} packed ` +
-        `(${(t.floatBytes / t.packedBytes).toFixed(1)}x smaller); activations ${formatBytes(stats.activationBytes)} ` +
+        `(${(t.floatBytes / t.packedBytes).toFixed(1)}x smaller); WebGPU activations ${formatBytes(stats.activationBytes)} ` +
         `(${formatBytes(stats.unpooledActivationBytes)} without buffer reuse), ${stats.launches} launches per run`,
     );
-    return agree >= REQUIRED_AGREEMENT;
+    return ok;
   } finally {
-    executor.destroy();
+    gpu.destroy();
+    cpu.close();
   }
 }
 

@@ -6,11 +6,12 @@ import { readNpy, writeNpy } from '../../model/npy.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UsageError, parseCommand, positiveInt } from '../args.js';
 
-export const usage = `xnornet run <model.json | zoo:NAME> <input.npy> -o <out.npy> [--backend webgpu|reference] [--batch N]
+export const usage = `xnornet run <model.json | zoo:NAME> <input.npy> -o <out.npy> [--backend webgpu|cpu|reference] [--batch N] [--threads T]
 
 Runs the model on input.npy (float32 [N, C, H, W] or [N, F]) and writes the output as
-float32 .npy. --batch N runs N samples at a time (default: all at once). A model with several
-outputs writes out.<node>.npy for each.`;
+float32 .npy. Backends: webgpu (default), cpu (packed bits, Wasm SIMD, T worker threads,
+default all cores), reference (the plain CPU float reference). --batch N runs N samples at a
+time (default: all at once). A model with several outputs writes out.<node>.npy for each.`;
 
 /** Runs `input` in chunks of `batch` samples and concatenates the outputs along dimension 0. */
 async function runInBatches(runner: Runner, input: Tensor<Float32Array>, batch: number): Promise<Map<string, Tensor<Float32Array>>> {
@@ -38,7 +39,7 @@ async function runInBatches(runner: Runner, input: Tensor<Float32Array>, batch: 
 export async function run(args: string[], log: (line: string) => void): Promise<number> {
   const { values, positionals } = parseCommand(
     args,
-    { output: { type: 'string', short: 'o' }, backend: { type: 'string' }, batch: { type: 'string' } },
+    { output: { type: 'string', short: 'o' }, backend: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' } },
     ['<model>', '<input.npy>'],
   );
   if (!values.output) throw new UsageError('-o <out.npy> is required');
@@ -47,7 +48,8 @@ export async function run(args: string[], log: (line: string) => void): Promise<
   const model = await loadModel(modelSource);
   const input = readNpy(new Uint8Array(await readFile(inputPath)), inputPath);
   const batch = positiveInt(values.batch, input.shape[0] ?? 1, '--batch');
-  const runner = await createRunner(model, backend);
+  const threads = values.threads === undefined ? {} : { threads: positiveInt(values.threads, 1, '--threads') };
+  const runner = await createRunner(model, backend, threads);
   try {
     const started = performance.now();
     const outputs = await runInBatches(runner, input, batch);

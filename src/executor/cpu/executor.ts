@@ -15,7 +15,6 @@ import { type ConvShape, convFloat, packSigns, pointwise, toNhwc4, xnorEpilogue 
 
 /** The integer part of an XNOR convolution: dots [M, Cout] of packed input and weights. */
 export interface XnorDotKernel {
-  readonly description: string;
   dots(shape: ConvShape, input: Uint32Array, weights: Uint32Array): Promise<Int32Array>;
 }
 

@@ -1,0 +1,69 @@
+/**
+ * The CPU backend (packed-bit XNOR kernel on worker threads, the rest in TypeScript) against
+ * the CPU float reference, on the zoo models, with 1 and 2 threads.
+ */
+import { describe, expect, it } from 'vitest';
+import { agreement } from '../src/executor/compare.js';
+import { runReference } from '../src/executor/reference.js';
+import { createRunner } from '../src/executor/runner.js';
+import { buildGraph } from '../src/model/graph.js';
+import { type Model, loadZooModel } from '../src/model/model.js';
+import { resolveWeights } from '../src/model/weights.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { testRng } from './helpers/random.js';
+
+function atInputSize(name: string, shape: number[]): Model {
+  const zoo = loadZooModel(name);
+  const graph = buildGraph({ ...zoo.graph.json, input: { shape } }, `${name}@${shape.join('x')}`);
+  return { ...zoo, graph, weights: resolveWeights(graph, zoo.tensors, zoo.source) };
+}
+
+async function expectAgreement(model: Model, batch: number, threads: number) {
+  const rng = testRng();
+  const input = Tensor.zeros([batch, ...model.graph.inputShape]);
+  for (let i = 0; i < input.size; i++) input.data[i] = rng.normal();
+  const runner = await createRunner(model, 'cpu', { threads });
+  try {
+    const out = await runner.run(input);
+    for (const [name, expected] of runReference(model.graph, model.weights, input)) {
+      const a = agreement(expected, out.get(name)!);
+      expect(a.sameArgmax, `${model.source} seed ${rng.seed}`).toBe(a.samples);
+      expect(a.maxAbsDiff, `${model.source} seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
+    }
+  } finally {
+    runner.close();
+  }
+}
+
+describe('CPU backend against the CPU reference', () => {
+  it.each(['lenet5-float', 'lenet5-bwn', 'lenet5-xnor'])('%s, batch 16, 2 threads', async (name) => {
+    await expectAgreement(loadZooModel(name), 16, 2);
+  });
+
+  it.each(['nin-float', 'nin-bwn', 'nin-xnor'])('%s, batch 2, 1 thread', async (name) => {
+    await expectAgreement(loadZooModel(name), 2, 1);
+  });
+
+  it.each(['resnet18-bwn', 'resnet18-xnor'])('%s at 64x64, batch 2, 2 threads', async (name) => {
+    await expectAgreement(atInputSize(name, [3, 64, 64]), 2, 2);
+  });
+
+  it('serialises concurrent runs on one executor', async () => {
+    const rng = testRng();
+    const model = loadZooModel('lenet5-xnor');
+    const runner = await createRunner(model, 'cpu', { threads: 2 });
+    try {
+      const inputs = [0, 1, 2].map(() => {
+        const t = Tensor.zeros([3, 1, 28, 28]);
+        for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
+        return t;
+      });
+      const together = await Promise.all(inputs.map((x) => runner.run(x)));
+      for (const [i, x] of inputs.entries()) {
+        expect(together[i]!.get('fc2')!.data, `seed ${rng.seed}`).toEqual((await runner.run(x)).get('fc2')!.data);
+      }
+    } finally {
+      runner.close();
+    }
+  });
+});
