@@ -1,0 +1,25 @@
+/** The CPU XNOR convolution kernels behind one interface; the fastest this runtime supports by default. */
+import type { XnorConvGeometry } from './geometry.js';
+import { createScalarKernel } from './scalar-kernel.js';
+import { createWasmSimdKernel, wasmSimdSupported } from './wasm-kernel.js';
+
+export type XnorKernelName = 'wasm-simd' | 'scalar-ts';
+
+export interface XnorCpuKernel {
+  readonly name: XnorKernelName;
+  /**
+   * Integer dots sum(Wb * Ib) of output pixels [m0, m1) into out[(m - m0) * cout + o], pixel m
+   * = (b * Ho + i) * Wo + j. Input bits [N, H, W, words], weights [Cout, kh, kw, words]
+   * (src/tensor/bits.ts); padded taps contribute 0 (semantics.md).
+   */
+  conv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out: Int32Array, m0: number, m1: number): void;
+}
+
+/** wasm-simd where WebAssembly SIMD is available, else scalar-ts. */
+export function defaultKernelName(): XnorKernelName {
+  return wasmSimdSupported() ? 'wasm-simd' : 'scalar-ts';
+}
+
+export async function createXnorKernel(kind: XnorKernelName = defaultKernelName()): Promise<XnorCpuKernel> {
+  return kind === 'wasm-simd' ? createWasmSimdKernel() : createScalarKernel();
+}

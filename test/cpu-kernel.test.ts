@@ -1,0 +1,239 @@
+/**
+ * The CPU XNOR convolution (src/cpu/): both kernels and the thread pool give exactly the
+ * integer dots of the float reference (binconv2d, mode xnor, K = 1, +-1 weights: alpha = 1).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ref from '../src/reference/index.js';
+import { floatConv, floatConvOperands } from '../src/cpu/float-conv.js';
+import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
+import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/cpu/kernel.js';
+import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
+import { type StartWorker, createThreadPool, splitPixels } from '../src/cpu/thread-pool.js';
+import type { ConvReply } from '../src/cpu/worker.js';
+import { createWasmSimdKernel, defaultPopcountPath, wasmSimdSupported } from '../src/cpu/wasm-kernel.js';
+import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
+import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
+
+/** Besides the kernel grid: Cin multiples of 128 (whole vectors); large Cin, whose K of over 31 vectors widens byte counters. */
+const EXTRA_CASES: ConvCase[] = [
+  { n: 2, cin: 128, h: 6, w: 7, cout: 9, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
+  { n: 1, cin: 256, h: 5, w: 5, cout: 16, kernel: [3, 3], stride: [2, 2], padding: [1, 1] },
+  { n: 1, cin: 384, h: 4, w: 6, cout: 7, kernel: [1, 1], stride: [1, 1], padding: [0, 0] },
+  { n: 1, cin: 1000, h: 5, w: 4, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
+  { n: 1, cin: 1500, h: 4, w: 4, cout: 3, kernel: [3, 3], stride: [1, 1], padding: [2, 2] },
+];
+
+interface CaseData {
+  seed: number;
+  g: XnorConvGeometry;
+  input: Uint32Array;
+  weights: Uint32Array;
+  /** The reference dots as [M, Cout], the kernels' order. */
+  expected: Int32Array;
+}
+
+/** Reference NCHW [N, Cout, Ho, Wo] -> [M, Cout] with M = (b * Ho + i) * Wo + j. */
+function pixelMajor<A extends Int32Array | Float32Array>(nchw: Float32Array, g: XnorConvGeometry, Type: new (length: number) => A): A {
+  const plane = g.ho * g.wo;
+  const dots = new Type(outputPixels(g) * g.cout);
+  for (let m = 0; m < outputPixels(g); m++) {
+    const b = Math.floor(m / plane);
+    for (let o = 0; o < g.cout; o++) dots[m * g.cout + o] = nchw[(b * g.cout + o) * plane + (m % plane)]!;
+  }
+  return dots;
+}
+
+const filled = (shape: number[], value: number) => new Tensor(new Float32Array(shape.reduce((a, b) => a * b)).fill(value), shape);
+
+/** Random inputs and +-1 weights, or inputs all -1 and weights all +1: every real bit mismatches. */
+function makeCase(c: ConvCase, values: 'random' | 'all-mismatch' = 'random'): CaseData {
+  const rng = testRng();
+  const [xShape, wShape] = [[c.n, c.cin, c.h, c.w], [c.cout, c.cin, ...c.kernel]];
+  const x = values === 'random' ? randomTensor(rng, xShape) : filled(xShape, -1);
+  const w = values === 'random' ? new Tensor(randomTensor(rng, wShape).data.map(sign), wShape) : filled(wShape, 1);
+  const g = xnorConvGeometry(c);
+  const nchw = ref.binconv2d(x, ref.binarizeWeights(w), undefined, { mode: 'xnor', scaleInput: false, stride: c.stride, padding: c.padding });
+  return { seed: rng.seed, g, input: packActivations(x).data, weights: packWeights(w).bits.data, expected: pixelMajor(nchw.data, g, Int32Array) };
+}
+
+const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeCase(c), c] as const);
+const data = new Map<string, CaseData>();
+/** Each case's data is made once (with its own seed) and shared by the kernels and pools. */
+const caseData = (name: string, c: ConvCase) => data.get(name) ?? data.set(name, makeCase(c)).get(name)!;
+
+const KERNELS: [string, () => Promise<XnorCpuKernel>][] = [
+  ['wasm-simd, i8x16.popcnt', () => createWasmSimdKernel('i8x16')],
+  ['wasm-simd, i64.popcnt', () => createWasmSimdKernel('i64')],
+  ['scalar-ts', () => createXnorKernel('scalar-ts')],
+];
+
+describe.each(KERNELS)('%s kernel', (_, create) => {
+  const kernel = create();
+
+  it.each(cases)('integer dots equal the reference: %s', async (name, c) => {
+    const { seed, g, input, weights, expected } = caseData(name, c);
+    const out = new Int32Array(expected.length);
+    (await kernel).conv(g, input, weights, out, 0, outputPixels(g));
+    expect(out, `seed ${seed}`).toEqual(expected);
+  });
+
+  it.each(cases.filter((_, i) => i % 3 === 0))('partial pixel ranges: %s', async (name, c) => {
+    const { seed, g, input, weights, expected } = caseData(name, c);
+    const rng = testRng();
+    for (let trial = 0; trial < 4; trial++) {
+      const m0 = rng.int(0, outputPixels(g));
+      const m1 = rng.int(m0, outputPixels(g));
+      const out = new Int32Array((m1 - m0) * g.cout + 3).fill(-7);
+      (await kernel).conv(g, input, weights, out, m0, m1);
+      const where = `[${m0}, ${m1}) data seed ${seed}, range seed ${rng.seed}`;
+      expect(out.subarray(0, (m1 - m0) * g.cout), where).toEqual(expected.subarray(m0 * g.cout, m1 * g.cout));
+      expect([...out.subarray((m1 - m0) * g.cout)], `writes past its range: ${where}`).toEqual([-7, -7, -7]);
+    }
+  });
+
+  it('counts every mismatch of a long K without byte overflow (all bits differ)', async () => {
+    for (const c of EXTRA_CASES.slice(-2)) {
+      const { g, input, weights, expected } = makeCase(c, 'all-mismatch');
+      const out = new Int32Array(expected.length);
+      (await kernel).conv(g, input, weights, out, 0, outputPixels(g));
+      expect(out, describeCase(c)).toEqual(expected);
+    }
+  });
+
+  it('rejects arguments that do not fit the geometry', async () => {
+    const g = xnorConvGeometry({ n: 1, cin: 40, h: 5, w: 5, cout: 8, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
+    const input = new Uint32Array(5 * 5 * 2);
+    const weights = new Uint32Array(8 * 9 * 2);
+    const conv = (await kernel).conv;
+    expect(() => conv(g, input.subarray(1), weights, new Int32Array(200), 0, 25)).toThrow('input has 49 words, expected 50 ([1, 5, 5, 2])');
+    expect(() => conv(g, input, weights.subarray(2), new Int32Array(200), 0, 25)).toThrow('weights have 142 words, expected 144 ([8, 3, 3, 2])');
+    expect(() => conv(g, input, weights, new Int32Array(200), 3, 26)).toThrow('pixel range [3, 26) is not within [0, 25)');
+    expect(() => conv(g, input, weights, new Int32Array(199), 0, 25)).toThrow('out holds 199 dots, needs 200');
+    expect(() => conv({ ...g, wo: 4 }, input, weights, new Int32Array(200), 0, 20)).toThrow('output 5x4 does not match the window\'s 5x5');
+  });
+});
+
+describe.each([1, 2, 3])('thread pool of %i', (threads) => {
+  const pool = createNodeThreadPool({ threads });
+  afterAll(async () => (await pool).close());
+
+  it.each(cases.filter((_, i) => i % 3 === threads % 3))('gathers the dots of every pixel: %s', async (name, c) => {
+    const { seed, g, input, weights, expected } = caseData(name, c);
+    expect(await (await pool).conv(g, input, weights), `seed ${seed}`).toEqual(expected);
+  });
+
+  it('writes into a given array, and runs concurrent calls one after another', async () => {
+    const picked = cases.slice(-6).map(([name, c]) => caseData(name, c));
+    const outs = picked.map(({ expected }) => new Int32Array(expected.length).fill(-7));
+    const results = await Promise.all(picked.map(async ({ g, input, weights }, k) => (await pool).conv(g, input, weights, outs[k])));
+    results.forEach((dots, k) => {
+      expect(dots).toBe(outs[k]);
+      expect(dots, `seed ${picked[k]!.seed}`).toEqual(picked[k]!.expected);
+    });
+  });
+
+  it('uses the default kernel', async () => {
+    expect((await pool).threads).toBe(threads);
+    expect((await pool).kernel).toBe(defaultKernelName());
+  });
+});
+
+/** Workers in this thread, to see what the pool does when they end or fail. */
+function inThreadWorkers(fate: 'compute' | 'error reply' | 'death') {
+  const terminated: number[] = [];
+  let started = 0;
+  const start: StartWorker = (kind) => {
+    const index = started++;
+    const kernel = createXnorKernel(kind);
+    let reply: (r: ConvReply) => void = () => {};
+    let die: (e: Error) => void = () => {};
+    return {
+      post: (r) =>
+        void kernel.then((k) => {
+          if (fate === 'death') return die(new Error(`worker ${index} died`));
+          if (fate === 'error reply') return reply({ id: r.id, error: 'out of memory' });
+          k.conv(r.g, r.input, r.weights, r.dots.subarray(r.m0 * r.g.cout, r.m1 * r.g.cout), r.m0, r.m1);
+          reply({ id: r.id });
+        }),
+      onReply: (listener) => void (reply = listener),
+      onError: (listener) => void (die = listener),
+      terminate: async () => void terminated.push(index),
+    };
+  };
+  return { start, terminated };
+}
+
+describe('thread pool', () => {
+  const small = xnorConvGeometry({ n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] });
+
+  it('splits pixels into contiguous ranges of whole 4-pixel blocks', () => {
+    expect(splitPixels(1568, 2)).toEqual([
+      [0, 784],
+      [784, 1568],
+    ]);
+    expect(splitPixels(10, 3)).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    expect(splitPixels(3, 4)).toEqual([[0, 3]]);
+  });
+
+  it('checks the arguments before any worker runs, and rejects after close', async () => {
+    const pool = await createNodeThreadPool({ threads: 2, kernel: 'scalar-ts' });
+    await expect(pool.conv(small, new Uint32Array(8), new Uint32Array(2))).rejects.toThrow('xnor conv: input has 8 words, expected 9');
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toHaveLength(18);
+    await pool.close();
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('conv after close()');
+  });
+
+  it('terminates every worker on close', async () => {
+    const workers = inThreadWorkers('compute');
+    const pool = await createThreadPool(4, 'scalar-ts', workers.start);
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toEqual(new Int32Array(18).fill(8));
+    await pool.close();
+    expect(workers.terminated.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('rejects with the error a worker replies', async () => {
+    const pool = await createThreadPool(2, 'scalar-ts', inThreadWorkers('error reply').start);
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool worker: out of memory');
+  });
+
+  it('fails the calls of a worker that died, and every call after', async () => {
+    const pool = await createThreadPool(2, 'scalar-ts', inThreadWorkers('death').start);
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('worker 0 died');
+    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool: a worker died (worker 0 died)');
+  });
+
+  it('rejects a thread count that is not a positive integer', async () => {
+    await expect(createNodeThreadPool({ threads: 0 })).rejects.toThrow('threads must be a positive integer, got 0');
+  });
+});
+
+describe('float conv (the benchmark baseline)', () => {
+  it.each(cases.filter((_, i) => i % 5 === 0))('matches the reference conv2d: %s', (_, c) => {
+    const rng = testRng();
+    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+    const g = xnorConvGeometry(c);
+    const out = new Float32Array(outputPixels(g) * g.cout);
+    floatConv(g, floatConvOperands(g, x, w), out);
+    const expected = ref.conv2d(x, w, undefined, c.stride, c.padding);
+    expect(maxToleranceViolation(out, pixelMajor(expected.data, g, Float32Array)), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('kernel choice', () => {
+  it('defaults to wasm-simd where WebAssembly SIMD validates', async () => {
+    expect(wasmSimdSupported()).toBe(true); // Node 20 has SIMD
+    expect((await createXnorKernel()).name).toBe('wasm-simd');
+  });
+
+  it('counts with i64.popcnt on x86-64 and i8x16.popcnt elsewhere', async () => {
+    expect(defaultPopcountPath()).toBe(process.arch === 'x64' ? 'i64' : 'i8x16');
+    expect((await createWasmSimdKernel()).popcount).toBe(defaultPopcountPath());
+  });
+});
