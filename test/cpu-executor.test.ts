@@ -44,8 +44,12 @@ describe('CPU backend against the CPU reference', () => {
     await expectAgreement(loadZooModel(name), 2, 1);
   });
 
-  it.each(['resnet18-bwn', 'resnet18-xnor'])('%s at 64x64, batch 2, 2 threads', async (name) => {
+  it.each(['resnet18-float', 'resnet18-bwn', 'resnet18-xnor'])('%s at 64x64, batch 2, 2 threads', async (name) => {
     await expectAgreement(atInputSize(name, [3, 64, 64]), 2, 2);
+  });
+
+  it('alexnet-xnor at 224x224, batch 1, 2 threads', async () => {
+    await expectAgreement(loadZooModel('alexnet-xnor'), 1, 2);
   });
 
   it('serialises concurrent runs on one executor', async () => {
