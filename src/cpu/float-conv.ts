@@ -1,8 +1,9 @@
 /**
  * A float32 convolution in plain TypeScript, shaped like the XNOR kernels (implicit GEMM over
- * a zero-padded NHWC image, 4 pixels x 4 filters per register block): the CPU's own float
- * baseline in bench:cpu, so binary vs float is measured on equal terms.
+ * a zero-padded NHWC image, 4 pixels x 4 filters per register block): the CPU backend's float
+ * and BWN layers, and the CPU's own float baseline in bench:cpu.
  */
+import { ohwiFromOihw } from '../tensor/layout.js';
 import { type Tensor, nchwDims } from '../tensor/tensor.js';
 import { type XnorConvGeometry, outputPixels } from './geometry.js';
 
@@ -13,26 +14,26 @@ export interface FloatConvOperands {
   weights: Float32Array;
 }
 
-/** NCHW input and [Cout, Cin, kh, kw] weights in the layouts floatConv reads. */
-export function floatConvOperands(g: XnorConvGeometry, x: Tensor<Float32Array>, w: Tensor<Float32Array>): FloatConvOperands {
-  const [n, cin, h, wd] = nchwDims(x, 'float conv input');
+/** NCHW input zero-padded into the NHWC image floatConv reads. */
+export function paddedImage(g: XnorConvGeometry, x: Float32Array): Float32Array {
+  const { n, cin, h, w: wd } = g;
   const [ph, pw] = g.padding;
   const [hp, wp] = [h + 2 * ph, wd + 2 * pw];
   const image = new Float32Array(n * hp * wp * cin);
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < cin; c++) {
       for (let y = 0; y < h; y++) {
-        for (let xx = 0; xx < wd; xx++) image[((b * hp + y + ph) * wp + xx + pw) * cin + c] = x.data[((b * cin + c) * h + y) * wd + xx]!;
+        for (let xx = 0; xx < wd; xx++) image[((b * hp + y + ph) * wp + xx + pw) * cin + c] = x[((b * cin + c) * h + y) * wd + xx]!;
       }
     }
   }
-  const weights = new Float32Array(g.cout * g.kh * g.kw * cin);
-  for (let o = 0; o < g.cout; o++) {
-    for (let c = 0; c < cin; c++) {
-      for (let t = 0; t < g.kh * g.kw; t++) weights[(o * g.kh * g.kw + t) * cin + c] = w.data[(o * cin + c) * g.kh * g.kw + t]!;
-    }
-  }
-  return { image, weights };
+  return image;
+}
+
+/** NCHW input and [Cout, Cin, kh, kw] weights in the layouts floatConv reads. */
+export function floatConvOperands(g: XnorConvGeometry, x: Tensor<Float32Array>, w: Tensor<Float32Array>): FloatConvOperands {
+  nchwDims(x, 'float conv input');
+  return { image: paddedImage(g, x.data), weights: ohwiFromOihw(w).data };
 }
 
 /**

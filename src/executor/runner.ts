@@ -2,7 +2,7 @@
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createContext } from '../webgpu/context.js';
-import { CpuExecutor } from './cpu/executor.js';
+import { CpuExecutor, xnorGeometry } from './cpu/executor.js';
 import { runReference } from './reference.js';
 import { WebGpuExecutor } from './webgpu/executor.js';
 
@@ -25,10 +25,7 @@ export interface RunnerOptions {
 async function cpuRunner(model: Model, threads: number | undefined): Promise<Runner> {
   const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
   const pool = await createNodeThreadPool(threads === undefined ? {} : { threads });
-  const executor = new CpuExecutor(model.graph, model.weights, {
-    dots: ({ input: [n, cin, h, w], cout, window, ho, wo }, input, weights) =>
-      pool.conv({ n, cin, h, w, cout, kh: window.kernel[0], kw: window.kernel[1], stride: [...window.stride], padding: [...window.padding], ho, wo }, input, weights),
-  });
+  const executor = new CpuExecutor(model.graph, model.weights, { dots: (shape, input, weights) => pool.conv(xnorGeometry(shape), input, weights) });
   return {
     description: `CPU, packed-bit ${pool.kernel} kernel on ${pool.threads} thread(s)`,
     run: (input) => executor.run(input),

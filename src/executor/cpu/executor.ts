@@ -1,17 +1,21 @@
 /**
  * Runs a model on the CPU: the same lowered steps as the WebGPU executor (../webgpu/lower.ts,
- * so the same fusions and layouts), each executed over typed arrays; XNOR layers on packed
- * bits through a packed-bit kernel, BWN layers as additions and subtractions of the inputs.
+ * so the same fusions), each executed over typed arrays. XNOR layers run on packed bits
+ * through a packed-bit kernel; float and BWN layers (weights +-1, alpha in the epilogue)
+ * through the blocked float conv of src/cpu, which reads the NCHW input directly, so the
+ * GPU's NHWC4 conversion steps are skipped.
  */
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
 import * as ref from '../../reference/index.js';
+import { paddedImage, floatConv } from '../../cpu/float-conv.js';
+import type { XnorConvGeometry } from '../../cpu/geometry.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor, allocate } from '../../tensor/tensor.js';
 import { batchOf } from '../input.js';
 import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
-import { type ConvShape, convFloat, packSigns, pointwise, toNhwc4, xnorEpilogue } from './steps.js';
+import { type ConvShape, convEpilogue, packSigns, pointwise } from './steps.js';
 
 /** The integer part of an XNOR convolution: dots [M, Cout] of packed input and weights. */
 export interface XnorDotKernel {
@@ -22,8 +26,10 @@ type NCHW = [number, number, number, number];
 
 export class CpuExecutor {
   private readonly plans = new Map<number, { lowered: Lowered; values: AnyTypedArray[] }>();
-  /** Float OHWI4 weights of BWN layers (their signs as +-1), made once per layer. */
-  private readonly signWeights = new Map<string, Float32Array>();
+  /** Float OHWI weights of float and BWN (signs as +-1) layers, made once per layer. */
+  private readonly floatWeights = new Map<string, Float32Array>();
+  /** The NCHW value each (skipped) NHWC4 conversion would have read, by its output value. */
+  private readonly nhwc4Sources = new Map<number, Ref>();
   /** Runs are serialised: a plan's buffers serve one run at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -64,17 +70,19 @@ export class CpuExecutor {
       case 'pack':
         return packSigns(f32(step.input), step.input.shape as NCHW, step.affine, u32(step.output), step.meanAbs && f32(step.meanAbs));
       case 'nhwc4':
-        return toNhwc4(f32(step.input), step.input.shape as NCHW, f32(step.output));
+        return void this.nhwc4Sources.set(step.output.value, step.input);
       case 'xnorConv': {
         const [n, h, w] = step.input.shape as NCHW;
         const shape = convShape([n, step.inChannels, h, w], step.output.shape as NCHW, step.window);
         const dots = await this.xnor.dots(shape, u32(step.input), step.weights.bits.data);
-        return xnorEpilogue(dots, step.meanAbs && f32(step.meanAbs), shape, step.epilogue, step.relu, f32(step.output));
+        return convEpilogue(dots, step.meanAbs && f32(step.meanAbs), shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'conv': {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
-        const weights = step.weights.dtype === 'uint32' ? this.signsOf(step) : (step.weights.data as Float32Array);
-        return convFloat(f32(step.input), weights, shape, step.epilogue, step.relu, f32(step.output));
+        const g = xnorGeometry(shape);
+        const sums = new Float32Array(shape.input[0] * shape.ho * shape.wo * shape.cout);
+        floatConv(g, { image: paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!)), weights: this.weightsOf(step.nodes[0]!) }, sums);
+        return convEpilogue(sums, undefined, shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'pointwise':
         return pointwise(f32(step.input), step.input.shape, step.affine, step.add && f32(step.add), step.activation, f32(step.output));
@@ -88,19 +96,17 @@ export class CpuExecutor {
     }
   }
 
-  /** A BWN layer's packed signs as float +-1 weights in OHWI4 (alpha stays in the epilogue). */
-  private signsOf(step: Extract<Step, { kind: 'conv' }>): Float32Array {
-    const key = step.nodes[0]!;
-    let signs = this.signWeights.get(key);
-    if (!signs) {
-      const cout = step.weights.shape[0]!;
-      const cin = step.inputShape[1];
-      const bits = step.weights as Tensor<Uint32Array>;
-      const oihw = unpackWeights({ bits, alpha: new Tensor(new Float32Array(cout), [cout]), inChannels: cin });
-      signs = ohwiFromOihw(oihw, 4).data;
-      this.signWeights.set(key, signs);
+  /** A float layer's weights, or a BWN layer's signs as +-1, in OHWI (alpha stays in the epilogue). */
+  private weightsOf(node: string): Float32Array {
+    let ohwi = this.floatWeights.get(node);
+    if (!ohwi) {
+      const w = this.weights.get(node);
+      if (w?.kind === 'float') ohwi = ohwiFromOihw(w.weight).data;
+      else if (w?.kind === 'binary') ohwi = ohwiFromOihw(unpackWeights(w.packed)).data;
+      else throw new Error(`node "${node}": no conv weights were resolved for it`);
+      this.floatWeights.set(node, ohwi);
     }
-    return signs;
+    return ohwi;
   }
 }
 
@@ -108,4 +114,9 @@ const elements = (r: Ref) => r.shape.reduce((a, b) => a * b, 1);
 
 function convShape(input: NCHW, output: NCHW, window: Extract<Step, { kind: 'conv' }>['window']): ConvShape {
   return { input, cout: output[1], window, ho: output[2], wo: output[3] };
+}
+
+/** The src/cpu kernels' description of a conv. */
+export function xnorGeometry({ input: [n, cin, h, w], cout, window, ho, wo }: ConvShape): XnorConvGeometry {
+  return { n, cin, h, w, cout, kh: window.kernel[0], kw: window.kernel[1], stride: [...window.stride], padding: [...window.padding], ho, wo };
 }

@@ -1,7 +1,7 @@
 /**
- * The CPU versions of the lowered steps (../webgpu/lower.ts): the same layouts and the same
- * arithmetic as the WebGPU kernels, in TypeScript over typed arrays. The XNOR conv's integer
- * part comes from the packed-bit kernel (src/cpu); pooling and softmax reuse the reference.
+ * The CPU versions of the lowered steps (../webgpu/lower.ts), in TypeScript over typed arrays,
+ * with the arithmetic of the WebGPU kernels. The convolutions' sums come from src/cpu (the
+ * packed-bit XNOR kernel, the blocked float conv); pooling and softmax reuse the reference.
  */
 import { wordsFor } from '../../tensor/bits.js';
 import type { Activation } from '../../webgpu/kernels/pointwise.js';
@@ -26,18 +26,6 @@ export function packSigns(x: Float32Array, [n, c, h, w]: NCHW, affine: Affine | 
         absSum += Math.abs(v);
       }
       if (meanAbs) meanAbs[pixel] = absSum / c;
-    }
-  }
-}
-
-/** NCHW -> NHWC with channels padded to a multiple of 4, plus a trailing zero pixel (conv2d.wgsl's input). */
-export function toNhwc4(x: Float32Array, [n, c, h, w]: NCHW, out: Float32Array): void {
-  const cp = 4 * Math.ceil(c / 4);
-  const plane = h * w;
-  out.fill(0);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let p = 0; p < plane; p++) out[(b * plane + p) * cp + ch] = x[(b * c + ch) * plane + p]!;
     }
   }
 }
@@ -72,32 +60,10 @@ function store(out: Float32Array, s: ConvShape, m: number, o: number, value: num
 }
 
 /**
- * Float-input convolution on NHWC4 input with OHWI4 float weights [Cout, kh, kw, Cp]: for each
- * output pixel and tap, a dot product of two contiguous channel runs.
+ * A conv's epilogue from its sums [M, Cout]: z = scale * K * sum + shift (+ relu) into NCHW,
+ * with K = the box filter of mean |x| over the real taps for an XNOR layer with K, else 1.
  */
-export function convFloat(x: Float32Array, weights: Float32Array, s: ConvShape, epilogue: Affine, relu: boolean, out: Float32Array): void {
-  const [, c] = s.input;
-  const cp = 4 * Math.ceil(c / 4);
-  const [kh, kw] = s.window.kernel;
-  const taps: number[] = [];
-  forEachPixel(s, (m, b, i, j) => {
-    taps.length = 0;
-    for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) taps.push(tapPixel(s, b, i, j, u, v));
-    for (let o = 0; o < s.cout; o++) {
-      let sum = 0;
-      taps.forEach((pixel, t) => {
-        if (pixel < 0) return;
-        const xo = pixel * cp;
-        const wo = (o * taps.length + t) * cp;
-        for (let k = 0; k < cp; k++) sum += x[xo + k]! * weights[wo + k]!;
-      });
-      store(out, s, m, o, sum, epilogue, relu);
-    }
-  });
-}
-
-/** The XNOR conv epilogue: z = scale * K * dot + shift, K = box filter of mean |x| over the real taps. */
-export function xnorEpilogue(dots: Int32Array, meanAbs: Float32Array | undefined, s: ConvShape, epilogue: Affine, relu: boolean, out: Float32Array): void {
+export function convEpilogue(sums: ArrayLike<number>, meanAbs: Float32Array | undefined, s: ConvShape, epilogue: Affine, relu: boolean, out: Float32Array): void {
   const [kh, kw] = s.window.kernel;
   forEachPixel(s, (m, b, i, j) => {
     let k = 1;
@@ -111,7 +77,7 @@ export function xnorEpilogue(dots: Int32Array, meanAbs: Float32Array | undefined
       }
       k /= kh * kw;
     }
-    for (let o = 0; o < s.cout; o++) store(out, s, m, o, k * dots[m * s.cout + o]!, epilogue, relu);
+    for (let o = 0; o < s.cout; o++) store(out, s, m, o, k * sums[m * s.cout + o]!, epilogue, relu);
   });
 }
 
