@@ -50,7 +50,9 @@ export class CpuExecutor {
     let plan = this.plans.get(batch);
     if (!plan) {
       const lowered = lower(this.graph, this.weights, batch);
-      plan = { lowered, values: lowered.values.map((v) => allocate(v.dtype, v.elements)) };
+      // The NHWC4 copies are for the GPU kernels only: no memory for them here.
+      const skipped = new Set(lowered.steps.flatMap((s) => (s.kind === 'nhwc4' ? [s.output.value] : [])));
+      plan = { lowered, values: lowered.values.map((v, i) => allocate(v.dtype, skipped.has(i) ? 0 : v.elements)) };
       this.plans.set(batch, plan);
     }
     const { lowered, values } = plan;
