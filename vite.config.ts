@@ -16,7 +16,13 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     rollupOptions: {
-      input: { index: 'src/index.ts', xnornet: 'src/cli/main.ts', 'bench-kernels': 'bench/kernels.ts', 'bench-models': 'bench/models.ts', 'bench-cpu': 'bench/cpu.ts' },
+      input: {
+        index: 'src/index.ts',
+        xnornet: 'src/cli/main.ts',
+        'bench-kernels': 'bench/kernels.ts',
+        'bench-models': 'bench/models.ts',
+        'bench-cpu': 'bench/cpu.ts',
+      },
       output: { entryFileNames: '[name].js' },
     },
   },

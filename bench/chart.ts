@@ -42,7 +42,9 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, seri
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
     const ly = MARGIN.top + 10 + i * 18;
-    parts.push(`<line x1="${WIDTH - MARGIN.right + 15}" x2="${WIDTH - MARGIN.right + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
+    parts.push(
+      `<line x1="${WIDTH - MARGIN.right + 15}" x2="${WIDTH - MARGIN.right + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+    );
     parts.push(`<text x="${WIDTH - MARGIN.right + 46}" y="${ly + 4}">${s.label}</text>`);
   });
   parts.push('</svg>');

@@ -197,15 +197,18 @@ function nativeEntry(s: ConvShape, input: Uint32Array, weights: Uint32Array, exp
   writeFileSync(join(dir, 'xnor-native.c'), NATIVE_SOURCE);
   // 512-bit vectors where the compiler takes the flag (x86): GCC's default for -march=native is 256.
   const k = s.kh * s.kw * Math.ceil(s.cin / 64);
-  const flags = [['-O3', '-march=native', '-mprefer-vector-width=512'], ['-O3', '-march=native']].find(
-    (f) => spawnSync(cc, [...f, `-DK=${k}`, '-o', binary, join(dir, 'xnor-native.c')], { stdio: 'ignore' }).status === 0,
-  );
+  const flags = [
+    ['-O3', '-march=native', '-mprefer-vector-width=512'],
+    ['-O3', '-march=native'],
+  ].find((f) => spawnSync(cc, [...f, `-DK=${k}`, '-o', binary, join(dir, 'xnor-native.c')], { stdio: 'ignore' }).status === 0);
   if (!flags) throw new Error(`native ceiling: ${cc} cannot compile ${join(dir, 'xnor-native.c')}`);
   writeFileSync(join(dir, 'input.bin'), input);
   writeFileSync(join(dir, 'weights.bin'), weights);
   const run = (reps: number) => {
     const args = [s.n, s.h, s.w, s.cin, s.cout, s.kh, s.kw, s.stride, s.padding, reps].map(String);
-    const lines = execFileSync(binary, [...args, join(dir, 'input.bin'), join(dir, 'weights.bin')], { encoding: 'utf8' }).trim().split('\n');
+    const lines = execFileSync(binary, [...args, join(dir, 'input.bin'), join(dir, 'weights.bin')], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const sum = Number(lines.pop()!.split(' ')[1]);
     if (sum !== expected) throw new Error(`native ceiling: checksum ${sum} differs from the wasm kernel's ${expected}`);
     return lines.map(Number).reduce((a, b) => a + b) / reps;
@@ -235,7 +238,11 @@ const ops = (g: XnorConvGeometry) => 2 * outputPixels(g) * g.cout * g.cin * g.kh
 function layerData(s: ConvShape) {
   const g = xnorConvGeometry({ ...s, kernel: [s.kh, s.kw], stride: [s.stride, s.stride], padding: [s.padding, s.padding] });
   const rng = createRng(7);
-  const random = (shape: number[]) => new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+  const random = (shape: number[]) =>
+    new Tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+      shape,
+    );
   const x = random([s.n, s.cin, s.h, s.w]);
   const w = random([s.cout, s.cin, s.kh, s.kw]);
   return { g, x, w, input: packActivations(x).data, weights: packWeights(w).bits.data };
@@ -305,7 +312,15 @@ async function main(): Promise<void> {
     const rows = new Map(
       measured.map((e, k): [Entry, CpuRow] => [
         e,
-        { kernel: e.kernel, implementation: e.label, backend: 'cpu', threads: e.threads, shape: s, medianMs: ms[k]!, gops: ops(g) / ms[k]! / 1e6 },
+        {
+          kernel: e.kernel,
+          implementation: e.label,
+          backend: 'cpu',
+          threads: e.threads,
+          shape: s,
+          medianMs: ms[k]!,
+          gops: ops(g) / ms[k]! / 1e6,
+        },
       ]),
     );
     printReport(s, entries, rows, threads);

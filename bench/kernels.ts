@@ -94,7 +94,13 @@ async function prepare(ctx: GpuContext, s: ConvShape, variants: Variants) {
     output: GpuTensor.empty(ctx, 'float32', [s.n, s.cout, ho, wo]),
   };
   await submitLaunches(ctx, 'to_nhwc4', [await toNhwc4Launch(ctx, t.nchw, t.nhwc4)]);
-  const common = { scale: t.alpha, shift: t.zeros, stride: [s.stride, s.stride] as const, padding: [s.padding, s.padding] as const, output: t.output };
+  const common = {
+    scale: t.alpha,
+    shift: t.zeros,
+    stride: [s.stride, s.stride] as const,
+    padding: [s.padding, s.padding] as const,
+    output: t.output,
+  };
   const entries: (Timed & { kernel: KernelName })[] = [];
   for (const tile of variants.xnor) {
     const launch = await xnorConvLaunch(ctx, { ...common, input: t.bits, inChannels: s.cin, weights: t.weightBits }, tile);
@@ -142,12 +148,7 @@ function printRows(rows: KernelRow[]): void {
     f(k.float_conv?.gops, 2),
     k.xnor_conv && k.float_conv ? `${(k.xnor_conv.gops / k.float_conv.gops).toFixed(1)}x` : '-',
   ]);
-  console.log(
-    markdownTable(
-      ['layer', 'XNOR ms', 'XNOR GOPS', 'BWN ms', 'BWN GOPS', 'float ms', 'float GFLOPS', 'XNOR / float'],
-      table,
-    ),
-  );
+  console.log(markdownTable(['layer', 'XNOR ms', 'XNOR GOPS', 'BWN ms', 'BWN GOPS', 'float ms', 'float GFLOPS', 'XNOR / float'], table));
 }
 
 const WORKGROUPS: [number, number][] = [

@@ -20,7 +20,17 @@ const outDir = join(root, 'src/cpu/generated');
 mkdirSync(outDir, { recursive: true });
 
 const wasm = join(outDir, 'xnor-conv.wasm');
-const compiled = await asc.main([join(root, 'assembly/xnor-conv.ts'), '--enable', 'simd', '-O3', '--noAssert', '--runtime', 'stub', '-o', wasm]);
+const compiled = await asc.main([
+  join(root, 'assembly/xnor-conv.ts'),
+  '--enable',
+  'simd',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '-o',
+  wasm,
+]);
 if (compiled.error) {
   console.error(compiled.stderr.toString());
   throw compiled.error;

@@ -81,7 +81,10 @@ describe('packWeights', () => {
   it('packs linear weights to [Cout, words] and round-trips random shapes', () => {
     const rng = testRng();
     for (const cin of CHANNELS) {
-      for (const shape of [[5, cin], [4, cin, 3, 2]]) {
+      for (const shape of [
+        [5, cin],
+        [4, cin, 3, 2],
+      ]) {
         const w = randomTensor(rng, shape);
         const packed = packWeights(w);
         const expectedBits = shape.length === 2 ? [5, wordsFor(cin)] : [4, 3, 2, wordsFor(cin)];

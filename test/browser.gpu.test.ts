@@ -46,7 +46,8 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
     const rng = testRng();
     const input = randomTensor(rng, [3, 1, 28, 28]);
     const output = await browser!.page.evaluate(
-      ([data, shape]) => (globalThis as unknown as { runModelFromUrl: typeof runModelFromUrl }).runModelFromUrl('/models/lenet5-xnor.json', data, shape),
+      ([data, shape]) =>
+        (globalThis as unknown as { runModelFromUrl: typeof runModelFromUrl }).runModelFromUrl('/models/lenet5-xnor.json', data, shape),
       [[...input.data], [...input.shape]] as const,
     );
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;

@@ -35,7 +35,8 @@ describe('xnornet CLI', () => {
   });
 
   it.skipIf(!ctx)('a script that creates a context and destroys it returns to the shell within 5 s', async () => {
-    const script = "import { createContext } from './dist/index.js'; const ctx = await createContext(); console.log(ctx.adapterName); ctx.destroy();";
+    const script =
+      "import { createContext } from './dist/index.js'; const ctx = await createContext(); console.log(ctx.adapterName); ctx.destroy();";
     const started = Date.now();
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { timeout: 20_000 });
     expect(stdout.trim().length).toBeGreaterThan(0);
@@ -75,12 +76,23 @@ describe('xnornet CLI', () => {
       expect((await xnornet(command, '--help')).stdout).toMatch(new RegExp(`^usage: xnornet ${command}`));
     }
     await expect(xnornet('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
-    await expect(xnornet('pack', 'zoo:lenet5-xnor')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/-o <dir> is required/) });
-    await expect(xnornet('info', 'missing.json')).rejects.toMatchObject({ code: 1, stderr: 'xnornet info: missing.json: cannot be read (ENOENT)\n' });
-    await expect(xnornet('info', 'zoo:vgg-xnor')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown zoo model "vgg-xnor"; available: lenet5-float/) });
+    await expect(xnornet('pack', 'zoo:lenet5-xnor')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/-o <dir> is required/),
+    });
+    await expect(xnornet('info', 'missing.json')).rejects.toMatchObject({
+      code: 1,
+      stderr: 'xnornet info: missing.json: cannot be read (ENOENT)\n',
+    });
+    await expect(xnornet('info', 'zoo:vgg-xnor')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/unknown zoo model "vgg-xnor"; available: lenet5-float/),
+    });
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.npy'), writeNpy(new Tensor(new Float32Array(6), [2, 3])));
-    await expect(xnornet('run', 'zoo:lenet5-xnor', join(dir, 'bad.npy'), '-o', join(dir, 'o.npy'), '--backend', 'reference')).rejects.toMatchObject({
+    await expect(
+      xnornet('run', 'zoo:lenet5-xnor', join(dir, 'bad.npy'), '-o', join(dir, 'o.npy'), '--backend', 'reference'),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/input shape \[2, 3\] does not match the model's input \[1, 28, 28\]/),
     });

@@ -51,7 +51,11 @@ fn main() {
     const include = { file: 'shared.wgsl', source: '// shared\nfn helper() -> u32 { return 1.5; }\n' };
     const kernel = { file: 'user.wgsl', source: '@compute @workgroup_size(1)\nfn main() { _ = helper(); }\n', includes: [include] };
     await expect(ctx!.pipelines.get({ kernel })).rejects.toThrow(/shared\.wgsl:2:\d+: /);
-    const broken = { ...kernel, source: '@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}\n', includes: [{ file: 'ok.wgsl', source: '// a\n// b\n' }] };
+    const broken = {
+      ...kernel,
+      source: '@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}\n',
+      includes: [{ file: 'ok.wgsl', source: '// a\n// b\n' }],
+    };
     await expect(ctx!.pipelines.get({ kernel: broken })).rejects.toThrow(/user\.wgsl:3:\d+: /);
   });
 

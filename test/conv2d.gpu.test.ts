@@ -66,7 +66,12 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     const bias = randomTensor(rng, [c.cout]).data;
     const packed = packWeights(w);
     const y = await runConv(ctx!, c, x, packed.bits, packed.alpha.data, bias);
-    const expected = ref.binconv2d(x, ref.binarizeWeights(w), bias, { mode: 'bwn', scaleInput: true, stride: c.stride, padding: c.padding });
+    const expected = ref.binconv2d(x, ref.binarizeWeights(w), bias, {
+      mode: 'bwn',
+      scaleInput: true,
+      stride: c.stride,
+      padding: c.padding,
+    });
     expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
   });
 
@@ -83,7 +88,11 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
 
   it('to_nhwc4 pads channels to 4 with zeros and appends a zero pixel', async () => {
     const rng = testRng();
-    for (const shape of [[2, 5, 3, 4], [1, 1, 1, 1], [3, 8, 2, 5]] as const) {
+    for (const shape of [
+      [2, 5, 3, 4],
+      [1, 1, 1, 1],
+      [3, 8, 2, 5],
+    ] as const) {
       const x = randomTensor(rng, shape);
       const nchw = GpuTensor.upload(ctx!, x);
       const out = GpuTensor.upload(ctx!, poisonedFloats(nhwc4Shape(shape)));
@@ -125,9 +134,13 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     await expect(conv2dLaunch(gpu, { ...base, input: t('uint32', nhwc4Shape([2, 3, 6, 6])) })).rejects.toThrow(
       'conv2d: NHWC4 input of [2, 3, 6, 6] must be float32 [73, 4], got uint32 [73, 4]',
     );
-    await expect(conv2dLaunch(gpu, { ...base, input: t('float32', [2, 3, 6, 6]) })).rejects.toThrow('must be float32 [73, 4], got float32 [2, 3, 6, 6]');
+    await expect(conv2dLaunch(gpu, { ...base, input: t('float32', [2, 3, 6, 6]) })).rejects.toThrow(
+      'must be float32 [73, 4], got float32 [2, 3, 6, 6]',
+    );
     await expect(conv2dLaunch(gpu, { ...base, weights: t('int32', [4, 3, 3, 3]) })).rejects.toThrow('must be float32 or uint32');
-    await expect(conv2dLaunch(gpu, { ...base, shift: t('float32', [5]) })).rejects.toThrow('conv2d: shift must be float32 [4], got float32 [5]');
+    await expect(conv2dLaunch(gpu, { ...base, shift: t('float32', [5]) })).rejects.toThrow(
+      'conv2d: shift must be float32 [4], got float32 [5]',
+    );
     await expect(conv2dLaunch(gpu, { ...base, output: t('float32', [2, 4, 6, 6]) })).rejects.toThrow(
       'conv2d: output must be float32 [2, 4, 3, 3], got float32 [2, 4, 6, 6]',
     );

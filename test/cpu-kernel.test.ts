@@ -50,12 +50,26 @@ const filled = (shape: number[], value: number) => new Tensor(new Float32Array(s
 /** Random inputs and +-1 weights, or inputs all -1 and weights all +1: every real bit mismatches. */
 function makeCase(c: ConvCase, values: 'random' | 'all-mismatch' = 'random'): CaseData {
   const rng = testRng();
-  const [xShape, wShape] = [[c.n, c.cin, c.h, c.w], [c.cout, c.cin, ...c.kernel]];
+  const [xShape, wShape] = [
+    [c.n, c.cin, c.h, c.w],
+    [c.cout, c.cin, ...c.kernel],
+  ];
   const x = values === 'random' ? randomTensor(rng, xShape) : filled(xShape, -1);
   const w = values === 'random' ? new Tensor(randomTensor(rng, wShape).data.map(sign), wShape) : filled(wShape, 1);
   const g = xnorConvGeometry(c);
-  const nchw = ref.binconv2d(x, ref.binarizeWeights(w), undefined, { mode: 'xnor', scaleInput: false, stride: c.stride, padding: c.padding });
-  return { seed: rng.seed, g, input: packActivations(x).data, weights: packWeights(w).bits.data, expected: pixelMajor(nchw.data, g, Int32Array) };
+  const nchw = ref.binconv2d(x, ref.binarizeWeights(w), undefined, {
+    mode: 'xnor',
+    scaleInput: false,
+    stride: c.stride,
+    padding: c.padding,
+  });
+  return {
+    seed: rng.seed,
+    g,
+    input: packActivations(x).data,
+    weights: packWeights(w).bits.data,
+    expected: pixelMajor(nchw.data, g, Int32Array),
+  };
 }
 
 const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeCase(c), c] as const);
@@ -108,10 +122,12 @@ describe.each(KERNELS)('%s kernel', (_, create) => {
     const weights = new Uint32Array(8 * 9 * 2);
     const conv = (await kernel).conv;
     expect(() => conv(g, input.subarray(1), weights, new Int32Array(200), 0, 25)).toThrow('input has 49 words, expected 50 ([1, 5, 5, 2])');
-    expect(() => conv(g, input, weights.subarray(2), new Int32Array(200), 0, 25)).toThrow('weights have 142 words, expected 144 ([8, 3, 3, 2])');
+    expect(() => conv(g, input, weights.subarray(2), new Int32Array(200), 0, 25)).toThrow(
+      'weights have 142 words, expected 144 ([8, 3, 3, 2])',
+    );
     expect(() => conv(g, input, weights, new Int32Array(200), 3, 26)).toThrow('pixel range [3, 26) is not within [0, 25)');
     expect(() => conv(g, input, weights, new Int32Array(199), 0, 25)).toThrow('out holds 199 dots, needs 200');
-    expect(() => conv({ ...g, wo: 4 }, input, weights, new Int32Array(200), 0, 20)).toThrow('output 5x4 does not match the window\'s 5x5');
+    expect(() => conv({ ...g, wo: 4 }, input, weights, new Int32Array(200), 0, 20)).toThrow("output 5x4 does not match the window's 5x5");
   });
 });
 

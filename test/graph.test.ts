@@ -38,7 +38,16 @@ describe('buildGraph', () => {
   it('infers every output shape and applies the defaults', () => {
     const g = buildGraph(base(), 'tiny.json');
     expect(g.nodes.map((n) => n.shape)).toEqual([[4, 8, 8], [4, 8, 8], [6, 3, 4], [6, 3, 4], [6, 1, 2], [12], [10]]);
-    expect(g.nodes[2]!.attrs).toEqual({ op: 'binconv2d', mode: 'xnor', outChannels: 6, kernel: [3, 1], stride: [2, 2], padding: [0, 0], bias: true, scaleInput: true });
+    expect(g.nodes[2]!.attrs).toEqual({
+      op: 'binconv2d',
+      mode: 'xnor',
+      outChannels: 6,
+      kernel: [3, 1],
+      stride: [2, 2],
+      padding: [0, 0],
+      bias: true,
+      scaleInput: true,
+    });
     expect(g.nodes[1]!.attrs).toEqual({ op: 'batchnorm', eps: 1e-5, affine: true });
     expect(g.nodes[4]!.name).toBe('maxpool2d#4');
     expect(g.outputs).toEqual(['fc']);
@@ -60,7 +69,10 @@ describe('buildGraph', () => {
   });
 
   it('rejects shapes that do not fit, naming the node', () => {
-    fails((j) => (j.nodes[0]!['kernel'] = 11), 'node 0 "conv1": conv2d: a 11x11 window with stride [1, 1] and padding [1, 1] does not fit an input of 8x8');
+    fails(
+      (j) => (j.nodes[0]!['kernel'] = 11),
+      'node 0 "conv1": conv2d: a 11x11 window with stride [1, 1] and padding [1, 1] does not fit an input of 8x8',
+    );
     fails((j) => j.nodes.splice(5, 1), 'node 5 "fc": linear needs an input [F], got [6, 1, 2] (add a flatten before it)');
     fails((j) => j.nodes.unshift({ op: 'flatten' }), 'node 1 "conv1": conv2d needs an input [C, H, W], got [192]');
     fails((j) => (j.input = { shape: [3, 8] }), '"input.shape" must be [C, H, W] or [F] of positive integers, got [3,8]');

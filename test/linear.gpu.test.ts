@@ -38,7 +38,10 @@ describe.skipIf(!ctx)('linear layers on the conv kernels', () => {
     const inputShape = [n, cin, 1, 1] as const;
     const ones = new Tensor(new Float32Array(cout).fill(1), [cout]);
     const outputs = { float: poisonedFloats([n, cout, 1, 1]), bwn: poisonedFloats([n, cout, 1, 1]), xnor: poisonedFloats([n, cout, 1, 1]) };
-    const meanAbs = new Tensor(Float32Array.from({ length: n }, (_, b) => x.data.slice(b * cin, (b + 1) * cin).reduce((s, v) => s + Math.abs(v), 0) / cin), [n, 1, 1]);
+    const meanAbs = new Tensor(
+      Float32Array.from({ length: n }, (_, b) => x.data.slice(b * cin, (b + 1) * cin).reduce((s, v) => s + Math.abs(v), 0) / cin),
+      [n, 1, 1],
+    );
     const y = await runOnGpu(
       ctx!,
       {
@@ -59,7 +62,15 @@ describe.skipIf(!ctx)('linear layers on the conv kernels', () => {
           await toNhwc4Launch(ctx!, t.x, t.nhwc4),
           await conv2dLaunch(ctx!, { ...common, input: t.nhwc4, inputShape, weights: t.floatWeights, scale: t.ones, output: t.float }),
           await conv2dLaunch(ctx!, { ...common, input: t.nhwc4, inputShape, weights: t.weightBits, scale: t.alpha, output: t.bwn }),
-          await xnorConvLaunch(ctx!, { ...common, input: t.bits, inChannels: cin, weights: t.weightBits, scale: t.alpha, meanAbs: t.meanAbs, output: t.xnor }),
+          await xnorConvLaunch(ctx!, {
+            ...common,
+            input: t.bits,
+            inChannels: cin,
+            weights: t.weightBits,
+            scale: t.alpha,
+            meanAbs: t.meanAbs,
+            output: t.xnor,
+          }),
         ];
       },
     );

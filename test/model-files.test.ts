@@ -161,26 +161,50 @@ describe('weight validation of lenet5-xnor loaded from its files', () => {
   });
 
   it('rejects a missing tensor, naming the node, the tensor and what was expected', () => {
-    expectWeightError(lenetTensors((t) => t.delete('conv1.bias')), 'node "conv1", tensor "conv1.bias": missing (expected F32 [20])');
-    expectWeightError(lenetTensors((t) => t.delete('bn2.running_mean')), 'node "bn2", tensor "bn2.running_mean": missing (expected F32 [20])');
+    expectWeightError(
+      lenetTensors((t) => t.delete('conv1.bias')),
+      'node "conv1", tensor "conv1.bias": missing (expected F32 [20])',
+    );
+    expectWeightError(
+      lenetTensors((t) => t.delete('bn2.running_mean')),
+      'node "bn2", tensor "bn2.running_mean": missing (expected F32 [20])',
+    );
     // A binary layer with neither form of weights asks for the float one.
-    expectWeightError(lenetTensors((t) => t.delete('conv2.weight')), 'node "conv2", tensor "conv2.weight": missing (expected F32 [50, 20, 5, 5])');
+    expectWeightError(
+      lenetTensors((t) => t.delete('conv2.weight')),
+      'node "conv2", tensor "conv2.weight": missing (expected F32 [50, 20, 5, 5])',
+    );
   });
 
   it('rejects a tensor no node uses, naming it', () => {
     const extra: StoredTensor = { dtype: 'F32', shape: [3], data: new Float32Array(3) };
-    expectWeightError(lenetTensors((t) => t.set('conv3.weight', extra)), 'tensor(s) not used by any node: "conv3.weight"');
+    expectWeightError(
+      lenetTensors((t) => t.set('conv3.weight', extra)),
+      'tensor(s) not used by any node: "conv3.weight"',
+    );
     // A batchnorm without affine parameters (bn1) has no use for weight and bias.
-    expectWeightError(lenetTensors((t) => t.set('bn1.weight', { ...extra, shape: [20], data: new Float32Array(20) })), '"bn1.weight"');
+    expectWeightError(
+      lenetTensors((t) => t.set('bn1.weight', { ...extra, shape: [20], data: new Float32Array(20) })),
+      '"bn1.weight"',
+    );
     // An alpha beside float weights is unused too.
-    expectWeightError(lenetTensors((t) => t.set('fc1.alpha', { ...extra, shape: [500], data: new Float32Array(500) })), 'not used by any node: "fc1.alpha"');
+    expectWeightError(
+      lenetTensors((t) => t.set('fc1.alpha', { ...extra, shape: [500], data: new Float32Array(500) })),
+      'not used by any node: "fc1.alpha"',
+    );
   });
 
   it('rejects a wrong shape, giving the expected and the found shape', () => {
     const fc2 = zoo('lenet5-xnor').weights.get('fc2.weight')!;
-    expectWeightError(lenetTensors((t) => t.set('fc2.weight', { ...fc2, shape: [500, 10] })), 'node "fc2", tensor "fc2.weight": expected F32 [10, 500], found F32 [500, 10]');
+    expectWeightError(
+      lenetTensors((t) => t.set('fc2.weight', { ...fc2, shape: [500, 10] })),
+      'node "fc2", tensor "fc2.weight": expected F32 [10, 500], found F32 [500, 10]',
+    );
     const conv1 = zoo('lenet5-xnor').weights.get('conv1.weight')!;
-    expectWeightError(lenetTensors((t) => t.set('conv1.weight', { ...conv1, shape: [20, 25] })), 'node "conv1", tensor "conv1.weight": expected F32 [20, 1, 5, 5], found F32 [20, 25]');
+    expectWeightError(
+      lenetTensors((t) => t.set('conv1.weight', { ...conv1, shape: [20, 25] })),
+      'node "conv1", tensor "conv1.weight": expected F32 [20, 1, 5, 5], found F32 [20, 25]',
+    );
     expectWeightError(
       lenetTensors((t) => t.set('bn3.bias', { dtype: 'F32', shape: [499], data: new Float32Array(499) })),
       'node "bn3", tensor "bn3.bias": expected F32 [800], found F32 [499]',
@@ -189,29 +213,64 @@ describe('weight validation of lenet5-xnor loaded from its files', () => {
 
   it('rejects a wrong dtype (U32 where F32 is expected), giving both', () => {
     const bias = zoo('lenet5-xnor').weights.get('conv1.bias')!;
-    const asU32: StoredTensor = { dtype: 'U32', shape: bias.shape, data: new Uint32Array(bias.data.buffer.slice(bias.data.byteOffset, bias.data.byteOffset + bias.data.byteLength)) };
-    expectWeightError(lenetTensors((t) => t.set('conv1.bias', asU32)), 'node "conv1", tensor "conv1.bias": expected F32 [20], found U32 [20]');
+    const asU32: StoredTensor = {
+      dtype: 'U32',
+      shape: bias.shape,
+      data: new Uint32Array(bias.data.buffer.slice(bias.data.byteOffset, bias.data.byteOffset + bias.data.byteLength)),
+    };
+    expectWeightError(
+      lenetTensors((t) => t.set('conv1.bias', asU32)),
+      'node "conv1", tensor "conv1.bias": expected F32 [20], found U32 [20]',
+    );
   });
 
   it('rejects NaN and infinite weights, naming the element', () => {
     expectWeightError(
-      lenetTensors((t) => t.set('conv1.weight', changed(t.get('conv1.weight'), (d) => (d[7] = NaN)))),
+      lenetTensors((t) =>
+        t.set(
+          'conv1.weight',
+          changed(t.get('conv1.weight'), (d) => (d[7] = NaN)),
+        ),
+      ),
       'node "conv1", tensor "conv1.weight": element 7 is NaN (weights must be finite)',
     );
     expectWeightError(
-      lenetTensors((t) => t.set('bn2.weight', changed(t.get('bn2.weight'), (d) => (d[3] = -Infinity)))),
+      lenetTensors((t) =>
+        t.set(
+          'bn2.weight',
+          changed(t.get('bn2.weight'), (d) => (d[3] = -Infinity)),
+        ),
+      ),
       'node "bn2", tensor "bn2.weight": element 3 is -Infinity (weights must be finite)',
     );
     // In a binary layer's float weights too, where only the sign would be kept.
-    expectWeightError(lenetTensors((t) => t.set('fc1.weight', changed(t.get('fc1.weight'), (d) => (d[399_999] = Infinity)))), 'node "fc1", tensor "fc1.weight": element 399999 is Infinity');
+    expectWeightError(
+      lenetTensors((t) =>
+        t.set(
+          'fc1.weight',
+          changed(t.get('fc1.weight'), (d) => (d[399_999] = Infinity)),
+        ),
+      ),
+      'node "fc1", tensor "fc1.weight": element 399999 is Infinity',
+    );
   });
 
   it('rejects a negative running_var, naming the element, and accepts a zero one', () => {
     expectWeightError(
-      lenetTensors((t) => t.set('bn2.running_var', changed(t.get('bn2.running_var'), (d) => (d[4] = -0.5)))),
+      lenetTensors((t) =>
+        t.set(
+          'bn2.running_var',
+          changed(t.get('bn2.running_var'), (d) => (d[4] = -0.5)),
+        ),
+      ),
       'node "bn2", tensor "bn2.running_var": element 4 is negative',
     );
-    const zero = lenetTensors((t) => t.set('bn1.running_var', changed(t.get('bn1.running_var'), (d) => d.fill(0))));
+    const zero = lenetTensors((t) =>
+      t.set(
+        'bn1.running_var',
+        changed(t.get('bn1.running_var'), (d) => d.fill(0)),
+      ),
+    );
     expect(fromFiles(zoo('lenet5-xnor').json, zero).weights.get('bn1')).toMatchObject({ kind: 'batchnorm', eps: 1e-4 });
   });
 
@@ -230,35 +289,75 @@ describe('weight validation of lenet5-xnor loaded from its files', () => {
 
     it('rejects weight_bits whose padding bits (channels >= Cin in the last word) are set', () => {
       // conv2 has Cin = 20: one word per tap, bits 20..31 are padding.
-      for (const [index, bit] of [[0, 20], [3 * 25 + 2 * 5 + 4, 31], [49 * 25 + 24, 25]] as const) {
+      for (const [index, bit] of [
+        [0, 20],
+        [3 * 25 + 2 * 5 + 4, 31],
+        [49 * 25 + 24, 25],
+      ] as const) {
         expectWeightError(
-          lenetTensors((t) => t.set('conv2.weight_bits', changed(t.get('conv2.weight_bits'), (d) => (d[index] = (d[index]! | (1 << bit)) >>> 0))), packed()),
+          lenetTensors(
+            (t) =>
+              t.set(
+                'conv2.weight_bits',
+                changed(t.get('conv2.weight_bits'), (d) => (d[index] = (d[index]! | (1 << bit)) >>> 0)),
+              ),
+            packed(),
+          ),
           'node "conv2", tensor "conv2.weight_bits": bits are set for channels >= 20 (they must be 0)',
         );
       }
       // fc1 has Cin = 800 = 25 words exactly: every bit is a real channel, all of them may be set.
-      const allSet = lenetTensors((t) => t.set('fc1.weight_bits', changed(t.get('fc1.weight_bits'), (d) => d.fill(0xffffffff))), packed());
+      const allSet = lenetTensors(
+        (t) =>
+          t.set(
+            'fc1.weight_bits',
+            changed(t.get('fc1.weight_bits'), (d) => d.fill(0xffffffff)),
+          ),
+        packed(),
+      );
       expect(fromFiles(zoo('lenet5-xnor').json, allSet).weights.get('fc1')?.kind).toBe('binary');
     });
 
     it('rejects weight_bits without alpha', () => {
-      expectWeightError(lenetTensors((t) => t.delete('conv2.alpha'), packed()), 'node "conv2", tensor "conv2.alpha": missing (expected F32 [50])');
-      expectWeightError(lenetTensors((t) => t.delete('fc1.alpha'), packed()), 'node "fc1", tensor "fc1.alpha": missing (expected F32 [500])');
+      expectWeightError(
+        lenetTensors((t) => t.delete('conv2.alpha'), packed()),
+        'node "conv2", tensor "conv2.alpha": missing (expected F32 [50])',
+      );
+      expectWeightError(
+        lenetTensors((t) => t.delete('fc1.alpha'), packed()),
+        'node "fc1", tensor "fc1.alpha": missing (expected F32 [500])',
+      );
     });
 
     it('rejects weight_bits of the wrong layout or dtype, and an alpha that is not finite', () => {
       const bits = packed().get('conv2.weight_bits')!;
       // PyTorch order [Cout, words, kh, kw] instead of [Cout, kh, kw, words].
-      expectWeightError(lenetTensors((t) => t.set('conv2.weight_bits', { ...bits, shape: [50, 1, 5, 5] }), packed()), 'node "conv2", tensor "conv2.weight_bits": expected U32 [50, 5, 5, 1], found U32 [50, 1, 5, 5]');
+      expectWeightError(
+        lenetTensors((t) => t.set('conv2.weight_bits', { ...bits, shape: [50, 1, 5, 5] }), packed()),
+        'node "conv2", tensor "conv2.weight_bits": expected U32 [50, 5, 5, 1], found U32 [50, 1, 5, 5]',
+      );
       const asF32: StoredTensor = { dtype: 'F32', shape: bits.shape, data: new Float32Array(bits.data.length) };
-      expectWeightError(lenetTensors((t) => t.set('conv2.weight_bits', asF32), packed()), 'expected U32 [50, 5, 5, 1], found F32 [50, 5, 5, 1]');
-      expectWeightError(lenetTensors((t) => t.set('fc1.alpha', changed(t.get('fc1.alpha'), (d) => (d[0] = NaN))), packed()), 'node "fc1", tensor "fc1.alpha": element 0 is NaN');
+      expectWeightError(
+        lenetTensors((t) => t.set('conv2.weight_bits', asF32), packed()),
+        'expected U32 [50, 5, 5, 1], found F32 [50, 5, 5, 1]',
+      );
+      expectWeightError(
+        lenetTensors(
+          (t) =>
+            t.set(
+              'fc1.alpha',
+              changed(t.get('fc1.alpha'), (d) => (d[0] = NaN)),
+            ),
+          packed(),
+        ),
+        'node "fc1", tensor "fc1.alpha": element 0 is NaN',
+      );
     });
   });
 });
 
 describe('packedTensors', () => {
-  it('replaces every binary layer\'s float weight by U32 weight_bits and F32 alpha, leaving the rest untouched', () => {
+  it("replaces every binary layer's float weight by U32 weight_bits and F32 alpha, leaving the rest untouched", () => {
     for (const name of ['lenet5-xnor', 'lenet5-bwn', 'nin-xnor']) {
       const model = fromFiles(zoo(name).json, zoo(name).weights, `${name}.json`);
       const packed = packedTensors(model);
@@ -282,7 +381,7 @@ describe('packedTensors', () => {
     }
   });
 
-  it('gives lenet5-xnor\'s conv2 and fc1 their documented shapes', () => {
+  it("gives lenet5-xnor's conv2 and fc1 their documented shapes", () => {
     const packed = packedTensors(fromFiles(zoo('lenet5-xnor').json, zoo('lenet5-xnor').weights));
     expect(packed.get('conv2.weight_bits')?.shape).toEqual([50, 5, 5, 1]);
     expect(packed.get('conv2.alpha')?.shape).toEqual([50]);
@@ -321,7 +420,10 @@ describe('packedTensors', () => {
     const rng = testRng();
     const float = fromFiles(zoo(name).json, zoo(name).weights, `${name}.json`);
     const packed = fromFiles(zoo(name).json, packedTensors(float), `${name}.json`);
-    expect([...packed.tensors.keys()].some((t) => t.endsWith('.weight_bits')), name).toBe(true);
+    expect(
+      [...packed.tensors.keys()].some((t) => t.endsWith('.weight_bits')),
+      name,
+    ).toBe(true);
     expectSameOutputs(packed, float, inputsFor(float, rng, count, batch), `${name} packed vs float, seed ${rng.seed}`);
   });
 });
@@ -356,7 +458,10 @@ describe('round trip', () => {
     const rng = testRng();
     const model = original();
     const inputs = inputsFor(model, rng, 2, 2);
-    for (const [name, tensors] of [['float', model.tensors], ['packed', packedTensors(model)]] as const) {
+    for (const [name, tensors] of [
+      ['float', model.tensors],
+      ['packed', packedTensors(model)],
+    ] as const) {
       const saved = await saveModel(join(dir, name), 'lenet', model.graph.json, tensors);
       expect(saved.jsonPath).toBe(join(dir, name, 'lenet.json'));
       expect(saved.weightsPath).toBe(join(dir, name, 'lenet.safetensors'));
@@ -427,38 +532,50 @@ describe('loader robustness (fuzz): success or ModelFormatError, nothing else', 
   const headerEnd = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   const load = (json: unknown, weights: Uint8Array) => () => modelFromFiles({ json, weights, source: SOURCE });
 
-  it.each(Object.keys(files) as (keyof typeof files)[])('truncating the %s safetensors file anywhere', (kind) => {
-    const rng = testRng();
-    const bytes = files[kind];
-    const end = headerEnd(bytes);
-    // Every length through the header and a little data, then random lengths and the last few.
-    const lengths = new Set<number>();
-    for (let length = 0; length <= end + 64; length++) lengths.add(length);
-    for (let i = 0; i < 200; i++) lengths.add(rng.int(end, bytes.length - 1));
-    for (let length = bytes.length - 8; length < bytes.length; length++) lengths.add(length);
-    for (const length of lengths) {
-      const err = formatErrorOf(load(jsonText, bytes.subarray(0, length)));
-      expect(err.file, `prefix of ${length} of ${bytes.length} bytes, seed ${rng.seed}`).toBe(WEIGHTS_FILE);
-    }
-  }, 10_000);
+  it.each(Object.keys(files) as (keyof typeof files)[])(
+    'truncating the %s safetensors file anywhere',
+    (kind) => {
+      const rng = testRng();
+      const bytes = files[kind];
+      const end = headerEnd(bytes);
+      // Every length through the header and a little data, then random lengths and the last few.
+      const lengths = new Set<number>();
+      for (let length = 0; length <= end + 64; length++) lengths.add(length);
+      for (let i = 0; i < 200; i++) lengths.add(rng.int(end, bytes.length - 1));
+      for (let length = bytes.length - 8; length < bytes.length; length++) lengths.add(length);
+      for (const length of lengths) {
+        const err = formatErrorOf(load(jsonText, bytes.subarray(0, length)));
+        expect(err.file, `prefix of ${length} of ${bytes.length} bytes, seed ${rng.seed}`).toBe(WEIGHTS_FILE);
+      }
+    },
+    10_000,
+  );
 
-  it.each(Object.keys(files) as (keyof typeof files)[])('random mutations of the %s safetensors header region', (kind) => {
-    const rng = testRng();
-    const bytes = files[kind];
-    const interesting = new TextEncoder().encode('0123456789-.e[]{}",: FU');
-    for (let trial = 0; trial < 300; trial++) {
-      expectOnlyFormatErrors(load(jsonText, mutateBytes(rng, bytes, interesting, headerEnd(bytes))), `${kind} mutation ${trial}, seed ${rng.seed}`);
-    }
-  }, 10_000);
+  it.each(Object.keys(files) as (keyof typeof files)[])(
+    'random mutations of the %s safetensors header region',
+    (kind) => {
+      const rng = testRng();
+      const bytes = files[kind];
+      const interesting = new TextEncoder().encode('0123456789-.e[]{}",: FU');
+      for (let trial = 0; trial < 300; trial++) {
+        expectOnlyFormatErrors(
+          load(jsonText, mutateBytes(rng, bytes, interesting, headerEnd(bytes))),
+          `${kind} mutation ${trial}, seed ${rng.seed}`,
+        );
+      }
+    },
+    10_000,
+  );
 
   it('random junk as the JSON text', () => {
     const rng = testRng();
     const alphabet = '{}[]":,0123456789.-+eE truefalsnul\\\n\t\u00e9\u2028\ud800xnor';
     for (let trial = 0; trial < 300; trial++) {
       const length = rng.int(0, 80);
-      const junk = trial % 3 === 0
-        ? new TextDecoder().decode(new Uint8Array(length).map(() => rng.int(0, 255)))
-        : Array.from({ length }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
+      const junk =
+        trial % 3 === 0
+          ? new TextDecoder().decode(new Uint8Array(length).map(() => rng.int(0, 255)))
+          : Array.from({ length }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
       // A prefix of the real model.json now and then, so that the parser gets some way in.
       const text = trial % 4 === 1 ? jsonText.slice(0, rng.int(0, jsonText.length)) + junk : junk;
       expectOnlyFormatErrors(load(text, files.float), `junk ${trial} ${JSON.stringify(text)}, seed ${rng.seed}`);
@@ -467,10 +584,30 @@ describe('loader robustness (fuzz): success or ModelFormatError, nothing else', 
 
   it('JSON that parses but is not a model', () => {
     const cases: unknown[] = [
-      null, 0, 'lenet', [], [lenet.json], {}, { format: 'xnornet' }, { ...lenet.json, version: '1' }, { ...lenet.json, nodes: {} },
-      { ...lenet.json, nodes: [null] }, { ...lenet.json, nodes: [{ op: 'conv2d' }] }, { ...lenet.json, input: { shape: '1x28x28' } },
-      { ...lenet.json, input: [1, 28, 28] }, { ...lenet.json, weights: 5 }, { ...lenet.json, outputs: 'fc2' }, { ...lenet.json, nodes: [{ op: '__proto__' }] },
-      { ...lenet.json, nodes: [{ op: 'relu', name: 'constructor' }, { op: 'relu', in: 'toString' }] }, JSON.parse('{"__proto__": {"format": "xnornet"}}'),
+      null,
+      0,
+      'lenet',
+      [],
+      [lenet.json],
+      {},
+      { format: 'xnornet' },
+      { ...lenet.json, version: '1' },
+      { ...lenet.json, nodes: {} },
+      { ...lenet.json, nodes: [null] },
+      { ...lenet.json, nodes: [{ op: 'conv2d' }] },
+      { ...lenet.json, input: { shape: '1x28x28' } },
+      { ...lenet.json, input: [1, 28, 28] },
+      { ...lenet.json, weights: 5 },
+      { ...lenet.json, outputs: 'fc2' },
+      { ...lenet.json, nodes: [{ op: '__proto__' }] },
+      {
+        ...lenet.json,
+        nodes: [
+          { op: 'relu', name: 'constructor' },
+          { op: 'relu', in: 'toString' },
+        ],
+      },
+      JSON.parse('{"__proto__": {"format": "xnornet"}}'),
     ];
     for (const [i, json] of cases.entries()) {
       // As text and as a parsed object.
@@ -481,7 +618,31 @@ describe('loader robustness (fuzz): success or ModelFormatError, nothing else', 
 
   it('random structural mutations of model.json', () => {
     const rng = testRng();
-    const values: unknown[] = [null, true, 0, -1, 1.5, 2, 5, 1e9, 2 ** 53, NaN, 'x', '', 'input', 'conv1', 'fc2', 'xnor', 'relu', [], [0], [2, 2], [1, 28, 28], {}, { shape: [1] }];
+    const values: unknown[] = [
+      null,
+      true,
+      0,
+      -1,
+      1.5,
+      2,
+      5,
+      1e9,
+      2 ** 53,
+      NaN,
+      'x',
+      '',
+      'input',
+      'conv1',
+      'fc2',
+      'xnor',
+      'relu',
+      [],
+      [0],
+      [2, 2],
+      [1, 28, 28],
+      {},
+      { shape: [1] },
+    ];
     const pick = <T>(list: readonly T[]): T => list[rng.int(0, list.length - 1)]!;
     for (let trial = 0; trial < 300; trial++) {
       const json = structuredClone(lenet.json) as unknown as Record<string, unknown>;
@@ -499,7 +660,8 @@ describe('loader robustness (fuzz): success or ModelFormatError, nothing else', 
         const action = rng.int(0, 3);
         if (action === 0 && !Array.isArray(container)) delete container[key as string];
         else if (action === 1 && Array.isArray(container)) container.splice(key as number, 1);
-        else if (action === 2 && !Array.isArray(container)) container[pick(['op', 'name', 'in', 'kernel', 'padding', 'bias', 'mode', 'eps', 'affine', 'outputs', 'extra'])] = pick(values);
+        else if (action === 2 && !Array.isArray(container))
+          container[pick(['op', 'name', 'in', 'kernel', 'padding', 'bias', 'mode', 'eps', 'affine', 'outputs', 'extra'])] = pick(values);
         else (container as Record<string | number, unknown>)[key] = structuredClone(pick(values));
       }
       const text = JSON.stringify(json);
@@ -554,12 +716,14 @@ describe('loadModel errors', () => {
   });
 });
 
-describe('the reference executor\'s input-shape check', () => {
+describe("the reference executor's input-shape check", () => {
   it('rejects an input that does not match the model, naming the expected shape', () => {
     const model = fromFiles(zoo('lenet5-xnor').json, zoo('lenet5-xnor').weights);
     const run = (shape: number[]) => () => runReference(model.graph, model.weights, Tensor.zeros(shape));
     expect(run([2, 3, 28, 28])).toThrow(InputShapeError);
-    expect(run([2, 3, 28, 28])).toThrow('lenet5-xnor: input shape [2, 3, 28, 28] does not match the model\'s input [1, 28, 28] (expected [N, 1, 28, 28] with N >= 1)');
+    expect(run([2, 3, 28, 28])).toThrow(
+      "lenet5-xnor: input shape [2, 3, 28, 28] does not match the model's input [1, 28, 28] (expected [N, 1, 28, 28] with N >= 1)",
+    );
     expect(run([1, 28, 28])).toThrow('expected [N, 1, 28, 28]');
     expect(run([0, 1, 28, 28])).toThrow('with N >= 1');
     expect(run([1, 1, 28, 28])).not.toThrow();

@@ -130,7 +130,12 @@ describe('readNpy', () => {
   });
 
   it('rejects unknown versions', () => {
-    for (const [major, minor] of [[0, 0], [4, 0], [1, 1], [255, 3]] as const) {
+    for (const [major, minor] of [
+      [0, 0],
+      [4, 0],
+      [1, 1],
+      [255, 3],
+    ] as const) {
       const file = npyFile(F4_2X3, f4Bytes([1, 2, 3, 4, 5, 6]));
       [file[6], file[7]] = [major, minor];
       expectFormatError(file, `.npy version ${major}.${minor} is not supported`);
@@ -159,7 +164,7 @@ describe('readNpy', () => {
       ["{'descr': '<f4}", 'unterminated string'],
       ["{'shape': (2.5, 3)}", "expected ',' but found '.'"],
       ["{'descr': np.float32}", "expected a value but found 'n'"],
-      ["{(1,): 2}", 'dict keys must be strings'],
+      ['{(1,): 2}', 'dict keys must be strings'],
       ['{,}', "expected a value but found ','"],
       [`{'shape': ${'('.repeat(100)}`, 'nested too deeply'],
     ];
@@ -195,7 +200,13 @@ describe('readNpy', () => {
   });
 
   it('rejects a shape that is not a tuple of non-negative integers', () => {
-    for (const [shape, found] of [['(-1, 3)', '(-1, 3)'], ["('2', 3)", "('2', 3)"], ['6', '6'], ['(None,)', '(None,)'], ['(99999999999999999999,)', '(100000000000000000000,)']]) {
+    for (const [shape, found] of [
+      ['(-1, 3)', '(-1, 3)'],
+      ["('2', 3)", "('2', 3)"],
+      ['6', '6'],
+      ['(None,)', '(None,)'],
+      ['(99999999999999999999,)', '(100000000000000000000,)'],
+    ]) {
       expectFormatError(npyFile(F4_2X3.replace('(2, 3)', shape!)), `shape must be a tuple of non-negative integers, got ${found}`);
     }
   });
@@ -213,7 +224,7 @@ describe('readNpy on damaged files', () => {
   const rng = testRng();
   const valid = writeNpy(randomTensor(rng, [2, 3]));
   /** Characters that turn a header into another well-formed one more often than random bytes do. */
-  const interesting = new TextEncoder().encode("0123456789-L'\"(){}[],: <>f48TrueFalsNon");
+  const interesting = new TextEncoder().encode('0123456789-L\'"(){}[],: <>f48TrueFalsNon');
 
   it('throws only ModelFormatError for every truncation of a valid file', () => {
     for (let length = 0; length <= valid.length; length++) {

@@ -38,7 +38,10 @@ describe.skipIf(!ctx)('pack_signs kernel', () => {
     const x = randomTensor(rng, shape);
     const scale = randomTensor(rng, [c]).data;
     const shift = randomTensor(rng, [c]).data;
-    const v = new Tensor(x.data.map((value, i) => value * scale[Math.floor(i / (h * w)) % c]! + shift[Math.floor(i / (h * w)) % c]!), shape);
+    const v = new Tensor(
+      x.data.map((value, i) => value * scale[Math.floor(i / (h * w)) % c]! + shift[Math.floor(i / (h * w)) % c]!),
+      shape,
+    );
     const meanAbs = new Float32Array(n * h * w);
     for (let b = 0; b < n; b++) {
       for (let p = 0; p < h * w; p++) {

@@ -9,7 +9,13 @@ import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.j
 import { runOnGpu } from './helpers/run.js';
 
 const ctx = await gpuForSuite('pointwise');
-const SHAPES = [[3, 7, 5, 9], [1, 33, 1, 1], [2, 100], [4, 1, 3, 3], [1, 257, 7, 3]];
+const SHAPES = [
+  [3, 7, 5, 9],
+  [1, 33, 1, 1],
+  [2, 100],
+  [4, 1, 3, 3],
+  [1, 257, 7, 3],
+];
 
 function batchnormParams(rng: ReturnType<typeof testRng>, channels: number): ref.BatchNormParams {
   return {
@@ -52,7 +58,9 @@ describe.skipIf(!ctx)('pointwise kernel', () => {
           activation: c.activation,
         }),
       );
-      expect(maxToleranceViolation(output.data, c.expected.data), `${JSON.stringify(c.activation)} seed ${rng.seed}`).toBeLessThanOrEqual(0);
+      expect(maxToleranceViolation(output.data, c.expected.data), `${JSON.stringify(c.activation)} seed ${rng.seed}`).toBeLessThanOrEqual(
+        0,
+      );
     }
   });
 
@@ -67,10 +75,14 @@ describe.skipIf(!ctx)('pointwise kernel', () => {
     await expect(pointwiseLaunch(ctx!, { input, output, affine: { scale: t([4]), shift: t([3]) } })).rejects.toThrow(
       'pointwise: scale must be float32 [3], got float32 [4]',
     );
-    await expect(pointwiseLaunch(ctx!, { input, output, add: t([2, 3, 4]) })).rejects.toThrow('pointwise: the tensor to add must be float32 [2, 3, 4, 4]');
+    await expect(pointwiseLaunch(ctx!, { input, output, add: t([2, 3, 4]) })).rejects.toThrow(
+      'pointwise: the tensor to add must be float32 [2, 3, 4, 4]',
+    );
     await expect(pointwiseLaunch(ctx!, { input, output, activation: { kind: 'hardtanh', min: 1, max: 1 } })).rejects.toThrow(
       'hardtanh min (1) must be below max (1)',
     );
-    await expect(pointwiseLaunch(ctx!, { input: t([0, 3]), output: t([0, 3]) })).rejects.toThrow('must be a non-empty [N, C, ...] tensor, got [0, 3]');
+    await expect(pointwiseLaunch(ctx!, { input: t([0, 3]), output: t([0, 3]) })).rejects.toThrow(
+      'must be a non-empty [N, C, ...] tensor, got [0, 3]',
+    );
   });
 });

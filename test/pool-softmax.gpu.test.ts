@@ -39,7 +39,11 @@ describe.skipIf(!ctx)('pool and softmax kernels', () => {
 
   it('global average pooling matches the reference', async () => {
     const rng = testRng();
-    for (const shape of [[2, 5, 7, 3], [1, 64, 1, 1], [3, 2, 14, 14]]) {
+    for (const shape of [
+      [2, 5, 7, 3],
+      [1, 64, 1, 1],
+      [3, 2, 14, 14],
+    ]) {
       const x = randomTensor(rng, shape);
       const { y } = await runOnGpu(ctx!, { x }, { y: poisonedFloats([shape[0]!, shape[1]!, 1, 1]) }, (t) =>
         poolLaunch(ctx!, 'avg', t.x, t.y, globalWindow(shape)),
@@ -50,7 +54,12 @@ describe.skipIf(!ctx)('pool and softmax kernels', () => {
 
   it('softmax over dimension 1 matches the reference, also for large logits', async () => {
     const rng = testRng();
-    for (const shape of [[4, 10], [1, 1000], [2, 3, 4, 5], [3, 1]]) {
+    for (const shape of [
+      [4, 10],
+      [1, 1000],
+      [2, 3, 4, 5],
+      [3, 1],
+    ]) {
       const x = randomTensor(rng, shape).data.map((v) => v * 40);
       const input = new Tensor(x, shape);
       const { y } = await runOnGpu(ctx!, { x: input }, { y: poisonedFloats(shape) }, (t) => softmaxLaunch(ctx!, t.x, t.y));
@@ -67,7 +76,9 @@ describe.skipIf(!ctx)('pool and softmax kernels', () => {
     await expect(poolLaunch(ctx!, 'avg', t([1, 2, 4, 4]), t([1, 2, 2, 2]), { ...window, padding: [2, 2] })).rejects.toThrow(
       'avgpool: padding [2, 2] must be at most half the kernel [2, 2]',
     );
-    await expect(poolLaunch(ctx!, 'max', t([2, 4, 4]), t([1, 2, 2, 2]), window)).rejects.toThrow('maxpool: expected an NCHW input, got [2, 4, 4]');
+    await expect(poolLaunch(ctx!, 'max', t([2, 4, 4]), t([1, 2, 2, 2]), window)).rejects.toThrow(
+      'maxpool: expected an NCHW input, got [2, 4, 4]',
+    );
     await expect(poolLaunch(ctx!, 'max', t([1, 2, 1, 1]), t([1, 2, 1, 1]), window)).rejects.toThrow('does not fit an input of 1x1');
     await expect(softmaxLaunch(ctx!, t([4]), t([4]))).rejects.toThrow('softmax: input must be a non-empty [N, C, ...] tensor, got [4]');
   });

@@ -14,7 +14,11 @@ let fast = true;
 #endif
 let b = 2;`;
 
-const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 describe('preprocessWgsl', () => {
   it('keeps the #if branch whose define is true', () => {
@@ -64,8 +68,14 @@ describe('preprocessWgsl', () => {
     const out = preprocessWgsl(source, { TN: 3 }, 'u.wgsl').split('\n');
     expect(out.slice(2, 4).map((l) => l.trim())).toEqual(['let x0 = 0u; let x1 = 1u; let x2 = 2u;', 'y += x0; y += x1; y += x2;']);
     expect(out[5]).toBe('after');
-    expect(preprocessWgsl('#unroll i 2\n${i}\n#endunroll', {}, 'u.wgsl').split('\n').map((l) => l.trim())).toContain('0 1');
-    expect(() => preprocessWgsl('#unroll t TM\nx\n#endunroll', { TN: 2 }, 'u.wgsl')).toThrow('u.wgsl: #unroll t TM: "TM" is not a number define');
+    expect(
+      preprocessWgsl('#unroll i 2\n${i}\n#endunroll', {}, 'u.wgsl')
+        .split('\n')
+        .map((l) => l.trim()),
+    ).toContain('0 1');
+    expect(() => preprocessWgsl('#unroll t TM\nx\n#endunroll', { TN: 2 }, 'u.wgsl')).toThrow(
+      'u.wgsl: #unroll t TM: "TM" is not a number define',
+    );
   });
 
   it('names the file and the undefined condition', () => {

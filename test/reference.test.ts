@@ -16,7 +16,10 @@ const closeTo = (actual: ArrayLike<number>, expected: number[]) => {
 
 // A 3x3 single-channel example worked by hand (see the comments for the arithmetic).
 const X = t([1, -2, 3, 4, 5, -6, -7, 8, 9], [1, 1, 3, 3]); // sign: + - + / + + - / - + +
-const W = t([1, -1, 1, -1, 1, -1, 1, -1, 1].map((v) => v * 0.5), [1, 1, 3, 3]); // alpha 0.5, checkerboard
+const W = t(
+  [1, -1, 1, -1, 1, -1, 1, -1, 1].map((v) => v * 0.5),
+  [1, 1, 3, 3],
+); // alpha 0.5, checkerboard
 const BIAS = new Float32Array([0.25]);
 const ONE = [1, 1] as const;
 const PAD1 = [1, 1] as const;
@@ -30,13 +33,10 @@ describe('binconv2d xnor, worked by hand', () => {
     const y = ref.binconv2d(X, weights, BIAS, { mode: 'xnor', scaleInput: true, stride: ONE, padding: PAD1 });
     expect(y.shape).toEqual([1, 1, 3, 3]);
     const at = (i: number, j: number) => y.data[i * 3 + j]!;
-    closeTo([at(0, 0), at(0, 1), at(0, 2), at(1, 1), at(2, 2)], [
-      0.5 * (12 / 9) * 2 + 0.25,
-      0.5 * (21 / 9) * -4 + 0.25,
-      0.5 * (16 / 9) * 4 + 0.25,
-      0.5 * 5 * 3 + 0.25,
-      0.5 * (28 / 9) * 2 + 0.25,
-    ]);
+    closeTo(
+      [at(0, 0), at(0, 1), at(0, 2), at(1, 1), at(2, 2)],
+      [0.5 * (12 / 9) * 2 + 0.25, 0.5 * (21 / 9) * -4 + 0.25, 0.5 * (16 / 9) * 4 + 0.25, 0.5 * 5 * 3 + 0.25, 0.5 * (28 / 9) * 2 + 0.25],
+    );
   });
 
   it('3x3, padding 1, stride 2 keeps every other output', () => {
@@ -69,7 +69,11 @@ function packedDot(
   pad: number,
 ): number {
   const words = wordsFor(cin);
-  const popcount = (v: number) => v.toString(2).split('').filter((b) => b === '1').length;
+  const popcount = (v: number) =>
+    v
+      .toString(2)
+      .split('')
+      .filter((b) => b === '1').length;
   let dot = 0;
   for (let u = 0; u < kh; u++) {
     for (let v = 0; v < kw; v++) {
@@ -133,7 +137,10 @@ describe('binconv2d properties on random shapes', () => {
     const bias = randomTensor(rng, [cout]).data;
     const weights = ref.binarizeWeights(w);
     const perFilter = cin * k[0] * k[1];
-    const scaled = new Tensor(weights.signs.data.map((s, idx) => s * weights.alpha[Math.floor(idx / perFilter)]!), w.shape);
+    const scaled = new Tensor(
+      weights.signs.data.map((s, idx) => s * weights.alpha[Math.floor(idx / perFilter)]!),
+      w.shape,
+    );
     const params = { stride: [stride, stride] as const, padding: [pad, pad] as const };
     const y = ref.binconv2d(x, weights, bias, { mode: 'bwn', scaleInput: true, ...params });
     const expected = ref.conv2d(x, scaled, bias, params.stride, params.padding);
@@ -238,11 +245,13 @@ describe('per-element ops and pooling, worked by hand', () => {
     const window = { kernel: [2, 2], stride: [1, 1], padding: [1, 1] } as const;
     expect([...ref.maxpool2d(x, window).data]).toEqual([-1, -1, -2, -1, -1, -2, -3, -3, -4]);
     closeTo(ref.avgpool2d(x, window).data, [-0.25, -0.75, -0.5, -1, -2.5, -1.5, -0.75, -1.75, -1]);
-    expect(ref.maxpool2d(t([1, 5, 3, 4, 2, 0, 7, 1, 6, 8, 2, 9, 3, 0, 4, 1], [1, 1, 4, 4]), {
-      kernel: [2, 2],
-      stride: [2, 2],
-      padding: [0, 0],
-    }).data).toEqual(new Float32Array([5, 7, 8, 9]));
+    expect(
+      ref.maxpool2d(t([1, 5, 3, 4, 2, 0, 7, 1, 6, 8, 2, 9, 3, 0, 4, 1], [1, 1, 4, 4]), {
+        kernel: [2, 2],
+        stride: [2, 2],
+        padding: [0, 0],
+      }).data,
+    ).toEqual(new Float32Array([5, 7, 8, 9]));
   });
 
   it('globalavgpool keeps [N, C, 1, 1]', () => {
@@ -253,7 +262,13 @@ describe('per-element ops and pooling, worked by hand', () => {
 
   it('conv2d, worked by hand (2 channels, 2x2 kernel, bias)', () => {
     // x channel 0 = [[1,2],[3,4]], channel 1 = [[0,1],[1,0]]; w channel 0 = 1, channel 1 = [[2,0],[0,-1]].
-    const y = ref.conv2d(t([1, 2, 3, 4, 0, 1, 1, 0], [1, 2, 2, 2]), t([1, 1, 1, 1, 2, 0, 0, -1], [1, 2, 2, 2]), new Float32Array([0.5]), ONE, [0, 0]);
+    const y = ref.conv2d(
+      t([1, 2, 3, 4, 0, 1, 1, 0], [1, 2, 2, 2]),
+      t([1, 1, 1, 1, 2, 0, 0, -1], [1, 2, 2, 2]),
+      new Float32Array([0.5]),
+      ONE,
+      [0, 0],
+    );
     expect([...y.data]).toEqual([10 + 0 + 0.5]);
     const padded = ref.conv2d(t([1, 2, 3, 4], [1, 1, 2, 2]), t([1, 0, 0, 0], [1, 1, 2, 2]), undefined, ONE, PAD1);
     expect([...padded.data]).toEqual([0, 0, 0, 0, 1, 2, 0, 3, 4]);

@@ -68,7 +68,12 @@ describe.skipIf(!ctx)('xnor_conv kernel', () => {
     const w = new Tensor(randomTensor(rng, [c.cout, c.cin, ...c.kernel]).data.map(sign), [c.cout, c.cin, ...c.kernel]);
     const ones = new Float32Array(c.cout).fill(1);
     const y = await runXnorConv(ctx!, c, x, w, { scale: ones, shift: new Float32Array(c.cout), withK: false, packedOutput: false });
-    const expected = ref.binconv2d(x, ref.binarizeWeights(w), undefined, { mode: 'xnor', scaleInput: false, stride: c.stride, padding: c.padding });
+    const expected = ref.binconv2d(x, ref.binarizeWeights(w), undefined, {
+      mode: 'xnor',
+      scaleInput: false,
+      stride: c.stride,
+      padding: c.padding,
+    });
     expect(y.shape).toEqual(expected.shape);
     expect(y.data, `seed ${rng.seed}`).toEqual(expected.data);
   });

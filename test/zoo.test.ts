@@ -164,9 +164,18 @@ describe('lenet5', () => {
   it('bwn differs from xnor only in the mode; float is the classic network without batchnorm', () => {
     const xnorAsBwn = built('lenet5-xnor').json.nodes.map((node) => (isBinary(node) ? { ...node, mode: 'bwn' } : node));
     expect(built('lenet5-bwn').json.nodes).toEqual(xnorAsBwn);
-    expect(built('lenet5-float').json.nodes.map((node) => node.op)).toEqual(
-      ['conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'maxpool2d', 'flatten', 'linear', 'relu', 'linear'],
-    );
+    expect(built('lenet5-float').json.nodes.map((node) => node.op)).toEqual([
+      'conv2d',
+      'relu',
+      'maxpool2d',
+      'conv2d',
+      'relu',
+      'maxpool2d',
+      'flatten',
+      'linear',
+      'relu',
+      'linear',
+    ]);
   });
 });
 
@@ -202,26 +211,40 @@ describe('alexnet', () => {
 
   it('binary: each batchnorm normalizes its layer input', () => {
     expect(totalWeights(built('alexnet-xnor'))).toBe(
-      conv(96, 3, 11) + bn(96) +
-        bn(96) + conv(256, 96, 5) +
-        bn(256) + conv(384, 256, 3) +
-        bn(384) + conv(384, 384, 3) +
-        bn(384) + conv(256, 384, 3) +
-        bn(flat) + linear(4096, flat) +
-        bn(4096) + linear(4096, 4096) +
+      conv(96, 3, 11) +
+        bn(96) +
+        bn(96) +
+        conv(256, 96, 5) +
+        bn(256) +
+        conv(384, 256, 3) +
+        bn(384) +
+        conv(384, 384, 3) +
+        bn(384) +
+        conv(256, 384, 3) +
+        bn(flat) +
+        linear(4096, flat) +
+        bn(4096) +
+        linear(4096, 4096) +
         linear(1000, 4096),
     );
   });
 
   it('float: each batchnorm normalizes its layer output', () => {
     expect(totalWeights(built('alexnet-float'))).toBe(
-      conv(96, 3, 11) + bn(96) +
-        conv(256, 96, 5) + bn(256) +
-        conv(384, 256, 3) + bn(384) +
-        conv(384, 384, 3) + bn(384) +
-        conv(256, 384, 3) + bn(256) +
-        linear(4096, flat) + bn(4096) +
-        linear(4096, 4096) + bn(4096) +
+      conv(96, 3, 11) +
+        bn(96) +
+        conv(256, 96, 5) +
+        bn(256) +
+        conv(384, 256, 3) +
+        bn(384) +
+        conv(384, 384, 3) +
+        bn(384) +
+        conv(256, 384, 3) +
+        bn(256) +
+        linear(4096, flat) +
+        bn(4096) +
+        linear(4096, 4096) +
+        bn(4096) +
         linear(1000, 4096),
     );
   });
@@ -229,7 +252,16 @@ describe('alexnet', () => {
 
 describe('resnet18', () => {
   // [inChannels, outChannels] of the eight basic blocks; a change of channels also halves the size.
-  const blocks = [[64, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 512], [512, 512]] as const;
+  const blocks = [
+    [64, 64],
+    [64, 64],
+    [64, 128],
+    [128, 128],
+    [128, 256],
+    [256, 256],
+    [256, 512],
+    [512, 512],
+  ] as const;
   const shortcut = (i: number, o: number) => (i === o ? 0 : conv(o, i, 1, false) + bn(o));
   const stemAndHead = conv(64, 3, 7, false) + bn(64) + linear(1000, 512);
 

@@ -10,7 +10,11 @@ export class UsageError extends Error {
 }
 
 /** `positionals`: the names of exactly that many arguments, or one name for "one or more". */
-export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, positionals: string[] | { oneOrMore: string }) {
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  positionals: string[] | { oneOrMore: string },
+) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -19,8 +19,16 @@ const commands: Record<string, Command> = {
   run: { summary: 'run a model on a .npy batch and write the output .npy', usage: runCommand.usage, run: runCommand.run },
   info: { summary: 'layers, shapes, parameters, weight bytes and op counts of a model', usage: infoCommand.usage, run: infoCommand.info },
   pack: { summary: 'write a model with binary weights packed to bits (~32x smaller)', usage: packCommand.usage, run: packCommand.pack },
-  check: { summary: 'run models on WebGPU and the CPU reference: agreement, latency, memory', usage: checkCommand.usage, run: checkCommand.check },
-  selfcheck: { summary: 'name the WebGPU adapter and check a GPU kernel against the CPU', usage: selfcheckCommand.usage, run: selfcheckCommand.run },
+  check: {
+    summary: 'run models on WebGPU and the CPU reference: agreement, latency, memory',
+    usage: checkCommand.usage,
+    run: checkCommand.check,
+  },
+  selfcheck: {
+    summary: 'name the WebGPU adapter and check a GPU kernel against the CPU',
+    usage: selfcheckCommand.usage,
+    run: selfcheckCommand.run,
+  },
 };
 
 function usage(): string {

@@ -60,18 +60,50 @@ export function floatConv(g: XnorConvGeometry, { image, weights }: FloatConvOper
       const f1 = Math.min(ob + 1, g.cout - 1) * filter;
       const f2 = Math.min(ob + 2, g.cout - 1) * filter;
       const f3 = Math.min(ob + 3, g.cout - 1) * filter;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0,
+        s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let u = 0; u < g.kh; u++) {
         const a = u * paddedRow;
         const w = u * run;
         for (let k = 0; k < run; k++) {
-          const x0 = image[p0 + a + k]!, x1 = image[p1 + a + k]!, x2 = image[p2 + a + k]!, x3 = image[p3 + a + k]!;
-          const y0 = weights[f0 + w + k]!, y1 = weights[f1 + w + k]!, y2 = weights[f2 + w + k]!, y3 = weights[f3 + w + k]!;
-          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-          s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
-          s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+          const x0 = image[p0 + a + k]!,
+            x1 = image[p1 + a + k]!,
+            x2 = image[p2 + a + k]!,
+            x3 = image[p3 + a + k]!;
+          const y0 = weights[f0 + w + k]!,
+            y1 = weights[f1 + w + k]!,
+            y2 = weights[f2 + w + k]!,
+            y3 = weights[f3 + w + k]!;
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s02 += x0 * y2;
+          s03 += x0 * y3;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+          s12 += x1 * y2;
+          s13 += x1 * y3;
+          s20 += x2 * y0;
+          s21 += x2 * y1;
+          s22 += x2 * y2;
+          s23 += x2 * y3;
+          s30 += x3 * y0;
+          s31 += x3 * y1;
+          s32 += x3 * y2;
+          s33 += x3 * y3;
         }
       }
       const block = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];

@@ -40,7 +40,14 @@ export function outputPixels(g: XnorConvGeometry): number {
 }
 
 /** Throws a RangeError naming the first argument that does not fit `g`. */
-export function checkConvArgs(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out: Int32Array, m0: number, m1: number): void {
+export function checkConvArgs(
+  g: XnorConvGeometry,
+  input: Uint32Array,
+  weights: Uint32Array,
+  out: Int32Array,
+  m0: number,
+  m1: number,
+): void {
   const [ho, wo] = windowOutputSize([g.h, g.w], { kernel: [g.kh, g.kw], stride: g.stride, padding: g.padding }, 'xnor conv');
   if (g.ho !== ho || g.wo !== wo) throw new RangeError(`xnor conv: output ${g.ho}x${g.wo} does not match the window's ${ho}x${wo}`);
   const words = wordsFor(g.cin);
@@ -51,7 +58,9 @@ export function checkConvArgs(g: XnorConvGeometry, input: Uint32Array, weights: 
     throw new RangeError(`xnor conv: input has ${input.length} words, expected ${expectInput} ([${g.n}, ${g.h}, ${g.w}, ${words}])`);
   }
   if (weights.length !== expectWeights) {
-    throw new RangeError(`xnor conv: weights have ${weights.length} words, expected ${expectWeights} ([${g.cout}, ${g.kh}, ${g.kw}, ${words}])`);
+    throw new RangeError(
+      `xnor conv: weights have ${weights.length} words, expected ${expectWeights} ([${g.cout}, ${g.kh}, ${g.kw}, ${words}])`,
+    );
   }
   if (!(Number.isInteger(m0) && Number.isInteger(m1) && 0 <= m0 && m0 <= m1 && m1 <= m)) {
     throw new RangeError(`xnor conv: pixel range [${m0}, ${m1}) is not within [0, ${m})`);

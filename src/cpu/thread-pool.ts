@@ -102,7 +102,9 @@ class ThreadPool implements XnorThreadPool {
     const size = outputPixels(g) * g.cout;
     if (workerRanges.length > 0 && this.#shared.length < size) this.#shared = new Int32Array(new SharedArrayBuffer(size * 4));
     const dots = this.#shared.subarray(0, size);
-    const done = workerRanges.map(([w0, w1], worker) => this.#request(worker, { id: this.#nextId++, g, input, weights, m0: w0, m1: w1, dots }));
+    const done = workerRanges.map(([w0, w1], worker) =>
+      this.#request(worker, { id: this.#nextId++, g, input, weights, m0: w0, m1: w1, dots }),
+    );
     this.#callerKernel.conv(g, input, weights, out.subarray(m0 * g.cout, m1 * g.cout), m0, m1);
     await Promise.all(done);
     for (const [w0, w1] of workerRanges) out.set(dots.subarray(w0 * g.cout, w1 * g.cout), w0 * g.cout);

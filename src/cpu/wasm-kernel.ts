@@ -9,8 +9,16 @@ import { type XnorConvGeometry, checkConvArgs } from './geometry.js';
 import type { XnorCpuKernel } from './kernel.js';
 
 type GemmArgs = [
-  pixelPanels: number, filterPanels: number, info: number, tapPop: number, out: number,
-  k: number, taps: number, cin: number, cout: number, pixels: number,
+  pixelPanels: number,
+  filterPanels: number,
+  info: number,
+  tapPop: number,
+  out: number,
+  k: number,
+  taps: number,
+  cin: number,
+  cout: number,
+  pixels: number,
 ];
 
 interface XnorConvExports {
@@ -20,8 +28,22 @@ interface XnorConvExports {
   filterBlock(): number;
   tapPopcounts(weights: number, cout: number, taps: number, words: number, tapPop: number): void;
   im2col(
-    input: number, cols: number, info: number, h: number, w: number, words: number, kh: number, kw: number,
-    sh: number, sw: number, ph: number, pw: number, ho: number, wo: number, m0: number, m1: number,
+    input: number,
+    cols: number,
+    info: number,
+    h: number,
+    w: number,
+    words: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    ho: number,
+    wo: number,
+    m0: number,
+    m1: number,
   ): void;
   toPanel(src: number, rows: number, k: number, block: number, dst: number): void;
   xnorGemmV128(...args: GemmArgs): void;
@@ -40,7 +62,9 @@ export function defaultPopcountPath(): PopcountPath {
 }
 
 /** A module of one SIMD function (i8x16.popcnt of a splat): valid only where SIMD is supported. */
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);

@@ -28,5 +28,8 @@ export function compose(first: Affine, then: Affine): Affine {
 
 /** A layer's own epilogue: scale = alpha (binary) or 1, shift = bias or 0. */
 export function layerAffine(channels: number, alpha: Float32Array | undefined, bias: Float32Array | undefined): Affine {
-  return { scale: alpha ? Float32Array.from(alpha) : new Float32Array(channels).fill(1), shift: bias ? Float32Array.from(bias) : new Float32Array(channels) };
+  return {
+    scale: alpha ? Float32Array.from(alpha) : new Float32Array(channels).fill(1),
+    shift: bias ? Float32Array.from(bias) : new Float32Array(channels),
+  };
 }

@@ -61,6 +61,14 @@ function runNode(node: GraphNode, inputs: Tensor<Float32Array>[], weights: Model
 export function runReference(graph: Graph, weights: ModelWeights, input: Tensor<Float32Array>): Map<string, Tensor<Float32Array>> {
   batchOf(graph, input.shape);
   const values = new Map<string, Tensor<Float32Array>>([['input', input]]);
-  for (const node of graph.nodes) values.set(node.name, runNode(node, node.inputs.map((i) => values.get(i)!), weights));
+  for (const node of graph.nodes)
+    values.set(
+      node.name,
+      runNode(
+        node,
+        node.inputs.map((i) => values.get(i)!),
+        weights,
+      ),
+    );
   return new Map(graph.outputs.map((name) => [name, values.get(name)!]));
 }

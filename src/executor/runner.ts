@@ -25,7 +25,9 @@ export interface RunnerOptions {
 async function cpuRunner(model: Model, threads: number | undefined): Promise<Runner> {
   const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
   const pool = await createNodeThreadPool(threads === undefined ? {} : { threads });
-  const executor = new CpuExecutor(model.graph, model.weights, { dots: (shape, input, weights) => pool.conv(xnorGeometry(shape), input, weights) });
+  const executor = new CpuExecutor(model.graph, model.weights, {
+    dots: (shape, input, weights) => pool.conv(xnorGeometry(shape), input, weights),
+  });
   return {
     description: `CPU, packed-bit ${pool.kernel} kernel on ${pool.threads} thread(s)`,
     run: (input) => executor.run(input),

@@ -13,7 +13,16 @@ export type BinaryMode = 'bwn' | 'xnor';
 /** A node's attributes with the format's defaults applied. */
 export type NodeAttrs =
   | { op: 'conv2d'; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; bias: boolean }
-  | { op: 'binconv2d'; mode: BinaryMode; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; bias: boolean; scaleInput: boolean }
+  | {
+      op: 'binconv2d';
+      mode: BinaryMode;
+      outChannels: number;
+      kernel: Pair;
+      stride: Pair;
+      padding: Pair;
+      bias: boolean;
+      scaleInput: boolean;
+    }
   | { op: 'linear'; outFeatures: number; bias: boolean }
   | { op: 'binlinear'; mode: BinaryMode; outFeatures: number; bias: boolean; scaleInput: boolean }
   | { op: 'batchnorm'; eps: number; affine: boolean }
@@ -50,8 +59,20 @@ export interface Graph {
 }
 
 export const V1_OPS: readonly OpName[] = [
-  'conv2d', 'binconv2d', 'linear', 'binlinear', 'batchnorm', 'relu', 'hardtanh', 'maxpool2d',
-  'avgpool2d', 'globalavgpool', 'flatten', 'add', 'dropout', 'softmax',
+  'conv2d',
+  'binconv2d',
+  'linear',
+  'binlinear',
+  'batchnorm',
+  'relu',
+  'hardtanh',
+  'maxpool2d',
+  'avgpool2d',
+  'globalavgpool',
+  'flatten',
+  'add',
+  'dropout',
+  'softmax',
 ];
 
 const COMMON_KEYS = ['op', 'name', 'in'];
@@ -124,7 +145,14 @@ class NodeReader {
 function parseAttrs(op: OpName, r: NodeReader): NodeAttrs {
   switch (op) {
     case 'conv2d':
-      return { op, outChannels: r.positiveInt('outChannels'), kernel: r.pair('kernel', undefined, 1), stride: r.pair('stride', 1, 1), padding: r.pair('padding', 0, 0), bias: r.bool('bias', true) };
+      return {
+        op,
+        outChannels: r.positiveInt('outChannels'),
+        kernel: r.pair('kernel', undefined, 1),
+        stride: r.pair('stride', 1, 1),
+        padding: r.pair('padding', 0, 0),
+        bias: r.bool('bias', true),
+      };
     case 'binconv2d':
       return {
         op,
@@ -139,7 +167,13 @@ function parseAttrs(op: OpName, r: NodeReader): NodeAttrs {
     case 'linear':
       return { op, outFeatures: r.positiveInt('outFeatures'), bias: r.bool('bias', true) };
     case 'binlinear':
-      return { op, mode: r.mode(), outFeatures: r.positiveInt('outFeatures'), bias: r.bool('bias', true), scaleInput: r.bool('scaleInput', true) };
+      return {
+        op,
+        mode: r.mode(),
+        outFeatures: r.positiveInt('outFeatures'),
+        bias: r.bool('bias', true),
+        scaleInput: r.bool('scaleInput', true),
+      };
     case 'batchnorm':
       return { op, eps: r.number('eps', 1e-5, (v) => v > 0, 'a positive number'), affine: r.bool('affine', true) };
     case 'maxpool2d':
@@ -246,14 +280,19 @@ export function buildGraph(json: unknown, file: string): Graph {
     const r: NodeReader = new NodeReader(raw, label, file);
     const allowed = [...COMMON_KEYS, ...ALLOWED_KEYS[op as OpName]];
     const unknown = Object.keys(raw).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) r.fail(`unknown attribute(s) ${unknown.map((k) => `"${k}"`).join(', ')} for ${op} (allowed: ${allowed.join(', ')})`);
+    if (unknown.length > 0)
+      r.fail(`unknown attribute(s) ${unknown.map((k) => `"${k}"`).join(', ')} for ${op} (allowed: ${allowed.join(', ')})`);
     const name = raw['name'] ?? `${op}#${index}`;
     if (typeof name !== 'string' || name === '' || name === 'input') r.fail(`"name" must be a non-empty string other than "input"`);
     if (shapes.has(name)) r.fail(`the name "${name}" is used twice`);
     const inputs = readInputs(raw['in'], previous, r, shapes, rawNodes);
     const attrs = parseAttrs(op as OpName, r);
     if (attrs.op !== 'add' && inputs.length !== 1) r.fail(`${op} takes one input, "in" names ${inputs.length}`);
-    const shape = inferShape(attrs, inputs.map((i) => shapes.get(i)!), r);
+    const shape = inferShape(
+      attrs,
+      inputs.map((i) => shapes.get(i)!),
+      r,
+    );
     shapes.set(name, shape);
     nodes.push({ index, name, inputs, attrs, shape });
     previous = name;

@@ -50,7 +50,12 @@ export function modelFromFiles({ json, weights, source = 'model.json' }: ModelFi
 export function loadZooModel(name: string, seed?: number): Model {
   const zoo = zooModel(name, seed === undefined ? {} : { seed });
   const graph = buildGraph(zoo.json, `${ZOO_PREFIX}${name}`);
-  return { graph, weights: resolveWeights(graph, zoo.weights, `${ZOO_PREFIX}${name}`), tensors: zoo.weights, source: `${ZOO_PREFIX}${name}` };
+  return {
+    graph,
+    weights: resolveWeights(graph, zoo.weights, `${ZOO_PREFIX}${name}`),
+    tensors: zoo.weights,
+    source: `${ZOO_PREFIX}${name}`,
+  };
 }
 
 async function readLocal(path: string): Promise<Uint8Array> {

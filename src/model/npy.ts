@@ -37,10 +37,7 @@ export function readNpy(bytes: Uint8Array, file: string): Tensor<Float32Array> {
   // A product too large to be exact is also far larger than any file.
   const needed = shapeSize(shape) * ITEM_BYTES[descr];
   if (data.length !== needed) {
-    throw new ModelFormatError(
-      file,
-      `data is ${data.length} bytes but shape ${formatShape(shape)} of '${descr}' needs ${needed}`,
-    );
+    throw new ModelFormatError(file, `data is ${data.length} bytes but shape ${formatShape(shape)} of '${descr}' needs ${needed}`);
   }
   return new Tensor(toFloat32(data, descr), shape);
 }
@@ -62,8 +59,7 @@ function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; 
   if (bytes.length < headerStart) {
     throw new ModelFormatError(file, `file is ${bytes.length} bytes, too short for an .npy ${major}.0 header`);
   }
-  const headerLength =
-    version.lengthBytes === 2 ? view.getUint16(PREAMBLE_BYTES, true) : view.getUint32(PREAMBLE_BYTES, true);
+  const headerLength = version.lengthBytes === 2 ? view.getUint16(PREAMBLE_BYTES, true) : view.getUint32(PREAMBLE_BYTES, true);
   const dataStart = headerStart + headerLength;
   if (dataStart > bytes.length) {
     throw new ModelFormatError(

@@ -52,10 +52,7 @@ function readHeaderLength(bytes: Uint8Array, file: string): number {
   }
   const available = bytes.length - LENGTH_FIELD_BYTES;
   if (Number(length) > available) {
-    throw new ModelFormatError(
-      file,
-      `header length ${length} is larger than the file (${available} bytes follow the length field)`,
-    );
+    throw new ModelFormatError(file, `header length ${length} is larger than the file (${available} bytes follow the length field)`);
   }
   return Number(length);
 }
@@ -109,10 +106,7 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
   // A product too large to be exact is also far larger than any byte length that got this far.
   const needed = shapeSize(shape) * ELEMENT_BYTES;
   if (end - begin !== needed) {
-    throw new ModelFormatError(
-      file,
-      `${tensor} has ${end - begin} bytes of data but ${dtype} shape ${formatShape(shape)} needs ${needed}`,
-    );
+    throw new ModelFormatError(file, `${tensor} has ${end - begin} bytes of data but ${dtype} shape ${formatShape(shape)} needs ${needed}`);
   }
   return { name, dtype, shape, begin, end };
 }

@@ -70,15 +70,7 @@ export interface SimpleNode extends NodeBase {
   op: 'relu' | 'globalavgpool' | 'flatten' | 'add' | 'dropout' | 'softmax';
 }
 
-export type ModelNode =
-  | Conv2dNode
-  | BinConv2dNode
-  | LinearNode
-  | BinLinearNode
-  | BatchNormNode
-  | PoolNode
-  | HardtanhNode
-  | SimpleNode;
+export type ModelNode = Conv2dNode | BinConv2dNode | LinearNode | BinLinearNode | BatchNormNode | PoolNode | HardtanhNode | SimpleNode;
 
 export type OpName = ModelNode['op'];
 

@@ -43,7 +43,10 @@ class TensorTaker {
     const t = this.tensors.get(name);
     if (!t) throw new ModelFormatError(this.file, `${where}: missing (expected ${dtype} ${describeShape(shape)})`);
     if (t.dtype !== dtype || describeShape(t.shape) !== describeShape(shape)) {
-      throw new ModelFormatError(this.file, `${where}: expected ${dtype} ${describeShape(shape)}, found ${t.dtype} ${describeShape(t.shape)}`);
+      throw new ModelFormatError(
+        this.file,
+        `${where}: expected ${dtype} ${describeShape(shape)}, found ${t.dtype} ${describeShape(t.shape)}`,
+      );
     }
     if (dtype === 'F32') {
       const bad = t.data.findIndex((v) => !Number.isFinite(v));
@@ -63,7 +66,14 @@ class TensorTaker {
 }
 
 /** A binary layer: float `weight` (packed here) or `weight_bits` + `alpha`, never both. */
-function binaryWeights(node: GraphNode, take: TensorTaker, cout: number, cin: number, taps: readonly [number, number] | undefined, file: string): PackedWeights {
+function binaryWeights(
+  node: GraphNode,
+  take: TensorTaker,
+  cout: number,
+  cin: number,
+  taps: readonly [number, number] | undefined,
+  file: string,
+): PackedWeights {
   const floatName = `${node.name}.weight`;
   const bitsName = `${node.name}.weight_bits`;
   if (take.has(floatName) && take.has(bitsName)) {
@@ -91,21 +101,38 @@ function layerWeights(node: GraphNode, input: Shape, take: TensorTaker, file: st
   switch (a.op) {
     case 'conv2d': {
       const shape = [a.outChannels, input[0]!, ...a.kernel];
-      return { kind: 'float', weight: new Tensor(take.takeFloat(node, `${node.name}.weight`, shape), shape), bias: take.optionalBias(node, a.bias, a.outChannels) };
+      return {
+        kind: 'float',
+        weight: new Tensor(take.takeFloat(node, `${node.name}.weight`, shape), shape),
+        bias: take.optionalBias(node, a.bias, a.outChannels),
+      };
     }
     case 'linear': {
       const shape = [a.outFeatures, input[0]!];
-      return { kind: 'float', weight: new Tensor(take.takeFloat(node, `${node.name}.weight`, shape), shape), bias: take.optionalBias(node, a.bias, a.outFeatures) };
+      return {
+        kind: 'float',
+        weight: new Tensor(take.takeFloat(node, `${node.name}.weight`, shape), shape),
+        bias: take.optionalBias(node, a.bias, a.outFeatures),
+      };
     }
     case 'binconv2d':
-      return { kind: 'binary', packed: binaryWeights(node, take, a.outChannels, input[0]!, a.kernel, file), bias: take.optionalBias(node, a.bias, a.outChannels) };
+      return {
+        kind: 'binary',
+        packed: binaryWeights(node, take, a.outChannels, input[0]!, a.kernel, file),
+        bias: take.optionalBias(node, a.bias, a.outChannels),
+      };
     case 'binlinear':
-      return { kind: 'binary', packed: binaryWeights(node, take, a.outFeatures, input[0]!, undefined, file), bias: take.optionalBias(node, a.bias, a.outFeatures) };
+      return {
+        kind: 'binary',
+        packed: binaryWeights(node, take, a.outFeatures, input[0]!, undefined, file),
+        bias: take.optionalBias(node, a.bias, a.outFeatures),
+      };
     case 'batchnorm': {
       const c = input[0]!;
       const runningVar = take.takeFloat(node, `${node.name}.running_var`, [c]);
       const negative = runningVar.findIndex((v) => v < 0);
-      if (negative >= 0) throw new ModelFormatError(file, `node "${node.name}", tensor "${node.name}.running_var": element ${negative} is negative`);
+      if (negative >= 0)
+        throw new ModelFormatError(file, `node "${node.name}", tensor "${node.name}.running_var": element ${negative} is negative`);
       return {
         kind: 'batchnorm',
         runningMean: take.takeFloat(node, `${node.name}.running_mean`, [c]),
@@ -132,7 +159,10 @@ export function resolveWeights(graph: Graph, tensors: ReadonlyMap<string, Stored
   }
   const extra = [...tensors.keys()].filter((name) => !take.used.has(name));
   if (extra.length > 0) {
-    const shown = extra.slice(0, 5).map((n) => `"${n}"`).join(', ');
+    const shown = extra
+      .slice(0, 5)
+      .map((n) => `"${n}"`)
+      .join(', ');
     throw new ModelFormatError(file, `tensor(s) not used by any node: ${shown}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`);
   }
   return weights;

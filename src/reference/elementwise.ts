@@ -35,20 +35,29 @@ export function batchnorm(x: Tensor<Float32Array>, p: BatchNormParams): Tensor<F
 }
 
 export function relu(x: Tensor<Float32Array>): Tensor<Float32Array> {
-  return new Tensor(x.data.map((v) => (v > 0 ? v : 0)), x.shape);
+  return new Tensor(
+    x.data.map((v) => (v > 0 ? v : 0)),
+    x.shape,
+  );
 }
 
 /** PyTorch Hardtanh, default range [-1, 1]. */
 export function hardtanh(x: Tensor<Float32Array>, min = -1, max = 1): Tensor<Float32Array> {
   if (!(min < max)) throw new RangeError(`hardtanh: min (${min}) must be below max (${max})`);
-  return new Tensor(x.data.map((v) => Math.min(max, Math.max(min, v))), x.shape);
+  return new Tensor(
+    x.data.map((v) => Math.min(max, Math.max(min, v))),
+    x.shape,
+  );
 }
 
 export function add(a: Tensor<Float32Array>, b: Tensor<Float32Array>): Tensor<Float32Array> {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(`add: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
   }
-  return new Tensor(a.data.map((v, i) => v + b.data[i]!), a.shape);
+  return new Tensor(
+    a.data.map((v, i) => v + b.data[i]!),
+    a.shape,
+  );
 }
 
 /** Keeps N and flattens C, H, W in that order. */

@@ -56,9 +56,7 @@ export class Tensor<A extends AnyTypedArray = AnyTypedArray> {
   constructor(data: A, shape: readonly number[]) {
     assertValidShape(shape);
     if (data.length !== shapeSize(shape)) {
-      throw new RangeError(
-        `tensor data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`,
-      );
+      throw new RangeError(`tensor data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
     this.dtype = dtypeOf(data) as DTypeOf<A>;
     this.shape = Object.freeze([...shape]);

@@ -1,5 +1,15 @@
 /** A tensor whose data lives in a GPUBuffer, with upload and readback. */
-import { type AnyTypedArray, type DType, type DTypeOf, Tensor, type TypedArrayOf, allocate, assertValidShape, formatShape, shapeSize } from '../tensor/tensor.js';
+import {
+  type AnyTypedArray,
+  type DType,
+  type DTypeOf,
+  Tensor,
+  type TypedArrayOf,
+  allocate,
+  assertValidShape,
+  formatShape,
+  shapeSize,
+} from '../tensor/tensor.js';
 import type { GpuContext } from './context.js';
 
 const BYTES_PER_ELEMENT = 4;
@@ -19,7 +29,8 @@ export class GpuTensor<D extends DType = DType> {
   /** A tensor over the start of an existing buffer (e.g. one an executor reuses for many values). */
   static view<D extends DType>(ctx: GpuContext, buffer: GPUBuffer, dtype: D, shape: readonly number[]): GpuTensor<D> {
     const bytes = shapeSize(shape) * BYTES_PER_ELEMENT;
-    if (bytes > buffer.size) throw new RangeError(`${buffer.label}: ${formatShape(shape)} needs ${bytes} bytes, the buffer has ${buffer.size}`);
+    if (bytes > buffer.size)
+      throw new RangeError(`${buffer.label}: ${formatShape(shape)} needs ${bytes} bytes, the buffer has ${buffer.size}`);
     return new GpuTensor(ctx, buffer, dtype, Object.freeze([...shape]), false);
   }
 

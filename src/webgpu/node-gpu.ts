@@ -68,7 +68,5 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
   process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
   const swiftshader = await tryAdapter(dawn, options);
   if (swiftshader) return swiftshader;
-  throw new NoWebGpuAdapterError(
-    `SwiftShader at ${SWIFTSHADER_ICD} gave none either; is the Vulkan loader libvulkan.so.1 installed?`,
-  );
+  throw new NoWebGpuAdapterError(`SwiftShader at ${SWIFTSHADER_ICD} gave none either; is the Vulkan loader libvulkan.so.1 installed?`);
 }

@@ -43,10 +43,13 @@ function unroll(source: string, defines: ShaderDefines, file: string): string {
     if (typeof count !== 'number') throw new Error(`${file}: #unroll ${variable} ${countText}: "${countText}" is not a number define`);
     if (body.includes('#unroll')) throw new Error(`${file}: #unroll blocks cannot nest`);
     const marker = `\${${variable}}`;
-    const lines = body.replace(/\n$/, '').split('\n').map((line) => {
-      const code = line.replace(/\/\/.*$/, '').trimEnd();
-      return Array.from({ length: count }, (_, i) => code.split(marker).join(String(i))).join(' ');
-    });
+    const lines = body
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => {
+        const code = line.replace(/\/\/.*$/, '').trimEnd();
+        return Array.from({ length: count }, (_, i) => code.split(marker).join(String(i))).join(' ');
+      });
     return `\n${lines.join('\n')}\n`;
   });
 }

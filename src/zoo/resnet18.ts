@@ -11,14 +11,7 @@ const bn = (name: string): Named<BatchNormNode> => ({ op: 'batchnorm', name });
  * A basic block reading the node `input`; returns the name of its output. The shortcut stays
  * full precision: a 1x1 conv and batchnorm where the stride or channel count changes.
  */
-function basicBlock(
-  b: GraphBuilder,
-  mode: ZooMode,
-  prefix: string,
-  input: string,
-  outChannels: number,
-  stride: number,
-): string {
+function basicBlock(b: GraphBuilder, mode: ZooMode, prefix: string, input: string, outChannels: number, stride: number): string {
   const conv3x3 = (index: number, s: number): Named<Conv2dNode> => ({
     op: 'conv2d',
     name: `${prefix}.conv${index}`,

@@ -77,9 +77,11 @@ export async function openPageWith(entry: string, readyGlobal: string, extraFile
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction((name) => name in globalThis, readyGlobal, { timeout: 15_000 }).catch(() => {
-      throw new Error(`the page never defined ${readyGlobal}${errors.length ? `: ${errors.join('; ')}` : ''}`);
-    });
+    await page
+      .waitForFunction((name) => name in globalThis, readyGlobal, { timeout: 15_000 })
+      .catch(() => {
+        throw new Error(`the page never defined ${readyGlobal}${errors.length ? `: ${errors.join('; ')}` : ''}`);
+      });
     const opened = browser;
     return {
       page,

@@ -27,7 +27,18 @@ export async function info(args: string[], log: (line: string) => void): Promise
     c.bwnMacs ? formatCount(c.bwnMacs) : '',
   ]);
   const t = totalCost(costs);
-  rows.push(['', 'total', '', '', formatCount(t.params), formatBytes(t.floatBytes), formatBytes(t.packedBytes), formatCount(t.floatMacs), formatCount(t.xnorMacs), formatCount(t.bwnMacs)]);
+  rows.push([
+    '',
+    'total',
+    '',
+    '',
+    formatCount(t.params),
+    formatBytes(t.floatBytes),
+    formatBytes(t.packedBytes),
+    formatCount(t.floatMacs),
+    formatCount(t.xnorMacs),
+    formatCount(t.bwnMacs),
+  ]);
   log(`${model.graph.name}: input ${describeShape(model.graph.inputShape)}, outputs ${model.graph.outputs.join(', ')}`);
   log(markdownTable(['#', 'name', 'op', 'output', 'params', 'float32', 'packed', 'float MACs', 'XNOR ops', 'BWN adds'], rows));
   log(

@@ -83,7 +83,11 @@ export class CpuExecutor {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
         const g = xnorGeometry(shape);
         const sums = new Float32Array(shape.input[0] * shape.ho * shape.wo * shape.cout);
-        floatConv(g, { image: paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!)), weights: this.weightsOf(step.nodes[0]!) }, sums);
+        floatConv(
+          g,
+          { image: paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!)), weights: this.weightsOf(step.nodes[0]!) },
+          sums,
+        );
         return convEpilogue(sums, undefined, shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'pointwise':
@@ -120,5 +124,17 @@ function convShape(input: NCHW, output: NCHW, window: Extract<Step, { kind: 'con
 
 /** The src/cpu kernels' description of a conv. */
 export function xnorGeometry({ input: [n, cin, h, w], cout, window, ho, wo }: ConvShape): XnorConvGeometry {
-  return { n, cin, h, w, cout, kh: window.kernel[0], kw: window.kernel[1], stride: [...window.stride], padding: [...window.padding], ho, wo };
+  return {
+    n,
+    cin,
+    h,
+    w,
+    cout,
+    kh: window.kernel[0],
+    kw: window.kernel[1],
+    stride: [...window.stride],
+    padding: [...window.padding],
+    ho,
+    wo,
+  };
 }

@@ -11,7 +11,13 @@ import type { WindowParams } from '../../ops/params.js';
 type NCHW = readonly [number, number, number, number];
 
 /** Sign bits NHWC [N, H, W, words] of v = x * scale + shift (or x), and A = mean_c |v| when asked. */
-export function packSigns(x: Float32Array, [n, c, h, w]: NCHW, affine: Affine | undefined, bits: Uint32Array, meanAbs: Float32Array | undefined): void {
+export function packSigns(
+  x: Float32Array,
+  [n, c, h, w]: NCHW,
+  affine: Affine | undefined,
+  bits: Uint32Array,
+  meanAbs: Float32Array | undefined,
+): void {
   const words = wordsFor(c);
   const plane = h * w;
   bits.fill(0, 0, n * plane * words);
@@ -63,7 +69,14 @@ function store(out: Float32Array, s: ConvShape, m: number, o: number, value: num
  * A conv's epilogue from its sums [M, Cout]: z = scale * K * sum + shift (+ relu) into NCHW,
  * with K = the box filter of mean |x| over the real taps for an XNOR layer with K, else 1.
  */
-export function convEpilogue(sums: ArrayLike<number>, meanAbs: Float32Array | undefined, s: ConvShape, epilogue: Affine, relu: boolean, out: Float32Array): void {
+export function convEpilogue(
+  sums: ArrayLike<number>,
+  meanAbs: Float32Array | undefined,
+  s: ConvShape,
+  epilogue: Affine,
+  relu: boolean,
+  out: Float32Array,
+): void {
   const [kh, kw] = s.window.kernel;
   forEachPixel(s, (m, b, i, j) => {
     let k = 1;
@@ -82,7 +95,14 @@ export function convEpilogue(sums: ArrayLike<number>, meanAbs: Float32Array | un
 }
 
 /** v = x (* scale[c] + shift[c]) (+ other), then the activation; channels are dimension 1. */
-export function pointwise(x: Float32Array, shape: readonly number[], affine: Affine | undefined, add: Float32Array | undefined, activation: Activation, out: Float32Array): void {
+export function pointwise(
+  x: Float32Array,
+  shape: readonly number[],
+  affine: Affine | undefined,
+  add: Float32Array | undefined,
+  activation: Activation,
+  out: Float32Array,
+): void {
   const channels = shape[1]!;
   const inner = shape.slice(2).reduce((a, b) => a * b, 1);
   const size = shape.reduce((a, b) => a * b, 1);

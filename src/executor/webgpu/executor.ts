@@ -80,7 +80,11 @@ export class WebGpuExecutor {
   async run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
     // The outputs are copied into mappable buffers in the same submission as the work.
     const staged = await this.submit(input, (name, shape) =>
-      this.ctx.device.createBuffer({ label: `${this.graph.name} readback ${name}`, size: Math.max(BYTES, shapeBytes(shape)), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      this.ctx.device.createBuffer({
+        label: `${this.graph.name} readback ${name}`,
+        size: Math.max(BYTES, shapeBytes(shape)),
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
     );
     const out = new Map<string, Tensor<Float32Array>>();
     try {
@@ -101,7 +105,9 @@ export class WebGpuExecutor {
    * in one go, and the queue runs them in order.
    */
   async runOnGpu(input: Tensor<Float32Array>): Promise<Map<string, GpuTensor<'float32'>>> {
-    const staged = await this.submit(input, (name, shape) => GpuTensor.empty(this.ctx, 'float32', shape, `${this.graph.name} output ${name}`));
+    const staged = await this.submit(input, (name, shape) =>
+      GpuTensor.empty(this.ctx, 'float32', shape, `${this.graph.name} output ${name}`),
+    );
     return new Map([...staged].map(([name, { target }]) => [name, target]));
   }
 
@@ -115,7 +121,13 @@ export class WebGpuExecutor {
     const plan = await this.plan(batch);
     const { device } = this.ctx;
     return this.ctx.checked(`running ${this.graph.name}`, () => {
-      device.queue.writeBuffer(plan.valueBuffers[plan.lowered.input.value]!, 0, input.data.buffer, input.data.byteOffset, input.data.byteLength);
+      device.queue.writeBuffer(
+        plan.valueBuffers[plan.lowered.input.value]!,
+        0,
+        input.data.buffer,
+        input.data.byteOffset,
+        input.data.byteLength,
+      );
       const encoder = device.createCommandEncoder({ label: this.graph.name });
       for (const launch of plan.prepared) encodePrepared(encoder, launch);
       const staged = new Map<string, { target: T; shape: readonly number[] }>();

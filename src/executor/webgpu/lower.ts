@@ -121,7 +121,8 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
     const act = soleReader(node.name);
     if (act?.attrs.op === 'relu' || act?.attrs.op === 'hardtanh') {
       fused.add(act.name);
-      const activation: Activation = act.attrs.op === 'relu' ? { kind: 'relu' } : { kind: 'hardtanh', min: act.attrs.min, max: act.attrs.max };
+      const activation: Activation =
+        act.attrs.op === 'relu' ? { kind: 'relu' } : { kind: 'hardtanh', min: act.attrs.min, max: act.attrs.max };
       return { end: act, activation, nodes: [node.name, act.name] };
     }
     return { end: node, activation: { kind: 'none' } as Activation, nodes: [node.name] };
@@ -168,7 +169,15 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
           const last = i === node.inputs.length - 2;
           const output = newValue('float32', full(node));
           const activation = last ? f.activation : ({ kind: 'none' } as Activation);
-          steps.push({ kind: 'pointwise', nodes: last ? f.nodes : [node.name], input: sum, add: refOf(other), affine: undefined, activation, output });
+          steps.push({
+            kind: 'pointwise',
+            nodes: last ? f.nodes : [node.name],
+            input: sum,
+            add: refOf(other),
+            affine: undefined,
+            activation,
+            output,
+          });
           sum = output;
         });
         refs.set(f.end.name, sum);
@@ -180,7 +189,9 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
         const output = newValue('float32', full(node));
         const inShape = x().shape;
         const window: WindowParams =
-          a.op === 'globalavgpool' ? { kernel: [inShape[2]!, inShape[3]!], stride: [1, 1], padding: [0, 0] } : { kernel: a.kernel, stride: a.stride, padding: a.padding };
+          a.op === 'globalavgpool'
+            ? { kernel: [inShape[2]!, inShape[3]!], stride: [1, 1], padding: [0, 0] }
+            : { kernel: a.kernel, stride: a.stride, padding: a.padding };
         steps.push({ kind: 'pool', nodes: [node.name], pool: a.op === 'maxpool2d' ? 'max' : 'avg', window, input: x(), output });
         refs.set(node.name, output);
         break;
@@ -196,11 +207,17 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
       case 'binconv2d':
       case 'binlinear': {
         const window: WindowParams =
-          a.op === 'conv2d' || a.op === 'binconv2d' ? { kernel: a.kernel, stride: a.stride, padding: a.padding } : { kernel: [1, 1], stride: [1, 1], padding: [0, 0] };
+          a.op === 'conv2d' || a.op === 'binconv2d'
+            ? { kernel: a.kernel, stride: a.stride, padding: a.padding }
+            : { kernel: [1, 1], stride: [1, 1], padding: [0, 0] };
         const cout = a.op === 'conv2d' || a.op === 'binconv2d' ? a.outChannels : a.outFeatures;
         const isXnor = (a.op === 'binconv2d' || a.op === 'binlinear') && a.mode === 'xnor';
         const w = weights.get(node.name)!;
-        const base = layerAffine(cout, w.kind === 'binary' ? w.packed.alpha.data : undefined, w.kind === 'float' || w.kind === 'binary' ? w.bias : undefined);
+        const base = layerAffine(
+          cout,
+          w.kind === 'binary' ? w.packed.alpha.data : undefined,
+          w.kind === 'float' || w.kind === 'binary' ? w.bias : undefined,
+        );
         const f = fuseEpilogue(node, base);
         const output = newValue('float32', full(f.end));
         const outImage = asImage(output);
@@ -212,7 +229,14 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
           const [n, c, h, wd] = source.shape as [number, number, number, number];
           const bits = newValue('uint32', [n, h, wd, wordsFor(c)]);
           const meanAbs = a.scaleInput ? newValue('float32', [n, h, wd]) : undefined;
-          steps.push({ kind: 'pack', nodes: folded ? [node.inputs[0]!] : [], input: source, output: bits, meanAbs, affine: folded?.affine });
+          steps.push({
+            kind: 'pack',
+            nodes: folded ? [node.inputs[0]!] : [],
+            input: source,
+            output: bits,
+            meanAbs,
+            affine: folded?.affine,
+          });
           const wbits = packed.bits.rank === 2 ? packed.bits.reshape([cout, 1, 1, packed.bits.shape[1]!]) : packed.bits;
           steps.push({
             kind: 'xnorConv',
@@ -237,7 +261,17 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
                 ? w.packed.bits.reshape([cout, 1, 1, w.packed.bits.shape[1]!])
                 : w.packed.bits
               : ohwiFromOihw(nodeWeights(weights, node, 'float').weight, 4);
-          steps.push({ kind: 'conv', nodes: f.nodes, input: nhwc4, inputShape, weights: weightTensor, window, epilogue: f.epilogue, relu: f.relu, output: outImage });
+          steps.push({
+            kind: 'conv',
+            nodes: f.nodes,
+            input: nhwc4,
+            inputShape,
+            weights: weightTensor,
+            window,
+            epilogue: f.epilogue,
+            relu: f.relu,
+            output: outImage,
+          });
         }
         refs.set(f.end.name, output);
         break;
