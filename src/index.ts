@@ -38,3 +38,5 @@ export { runReference } from './executor/reference.js';
 export { WebGpuExecutor } from './executor/webgpu/executor.js';
 export { type Agreement, agreement } from './executor/compare.js';
 export { zooModel, zooNames } from './zoo/index.js';
+export { CpuExecutor } from './executor/cpu/executor.js';
+export { type Backend, type Runner, BACKENDS, createRunner } from './executor/runner.js';

@@ -43,6 +43,18 @@ describe('xnornet CLI', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('the library runs the cpu backend on worker threads from an ES module script, which then exits', async () => {
+    const script = [
+      "import { createRunner, loadModel, Tensor } from './dist/index.js';",
+      "const runner = await createRunner(await loadModel('zoo:lenet5-xnor'), 'cpu', { threads: 2 });",
+      'const out = await runner.run(new Tensor(new Float32Array(2 * 784), [2, 1, 28, 28]));',
+      'console.log(runner.description, JSON.stringify([...out.values()][0].shape));',
+      'runner.close();',
+    ].join('\n');
+    const { stdout } = await run('node', ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(stdout).toMatch(/on 2 thread\(s\) \[2,10\]/);
+  });
+
   it('info lists layers, shapes, weight bytes and op counts', async () => {
     const { stdout } = await xnornet('info', 'zoo:lenet5-xnor');
     expect(stdout).toMatch(/\| 5 \| conv2 \| binconv2d xnor \| \[50, 8, 8\] \| 25,050 \| 97\.9 KiB \| 5\.3 KiB \|  \| 1,600,000 \|/);

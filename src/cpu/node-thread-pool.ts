@@ -11,7 +11,10 @@ import { type PoolWorker, type XnorThreadPool, createThreadPool } from './thread
 
 function startNodeWorker(kind: XnorKernelName): PoolWorker {
   const start = `xnorCpuWorker.serveKernel(require('node:worker_threads').parentPort, ${JSON.stringify(kind)});`;
-  const worker = new Worker(`${workerSource}\n${start}`, { eval: true });
+  // The eval'd worker is a CommonJS script; a parent started with --input-type=module would
+  // pass that flag on and turn it into a module without `require`.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  const worker = new Worker(`${workerSource}\n${start}`, { eval: true, execArgv });
   return {
     post: (request) => worker.postMessage(request),
     onReply: (listener) => worker.on('message', listener),
