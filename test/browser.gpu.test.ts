@@ -5,7 +5,7 @@ import { agreement } from '../src/executor/compare.js';
 import { loadZooModel } from '../src/model/model.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import type { packCheck, runModelFromUrl } from './browser/pack-check.js';
+import type { packCheck, runModelFromUrl, runModelOnCpu } from './browser/pack-check.js';
 import { randomTensor } from './helpers/random.js';
 import { type BrowserPage, openPageWith } from './helpers/browser.js';
 import { testRng } from './helpers/random.js';
@@ -53,6 +53,21 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
     const a = agreement(expected, new Tensor(Float32Array.from(output), [3, 10]));
     expect(a.sameArgmax, `seed ${rng.seed}`).toBe(3);
+    expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
+  });
+
+  it('runs the cpu backend (Wasm kernel, one thread) in the page too', async () => {
+    const rng = testRng();
+    const input = randomTensor(rng, [2, 1, 28, 28]);
+    const { description, output } = await browser!.page.evaluate(
+      ([data, shape]) =>
+        (globalThis as unknown as { runModelOnCpu: typeof runModelOnCpu }).runModelOnCpu('/models/lenet5-xnor.json', data, shape),
+      [[...input.data], [...input.shape]] as const,
+    );
+    expect(description).toMatch(/on 1 thread/);
+    const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
+    const a = agreement(expected, new Tensor(Float32Array.from(output), [2, 10]));
+    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(2);
     expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
   });
 });

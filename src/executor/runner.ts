@@ -2,6 +2,8 @@
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createContext } from '../webgpu/context.js';
+import { defaultKernelName } from '../cpu/kernel.js';
+import { type XnorThreadPool, createThreadPool } from '../cpu/thread-pool.js';
 import { CpuExecutor, xnorGeometry } from './cpu/executor.js';
 import { runReference } from './reference.js';
 import { WebGpuExecutor } from './webgpu/executor.js';
@@ -22,9 +24,20 @@ export interface RunnerOptions {
 }
 
 /** The CPU backend: the packed-bit XNOR kernel split over a thread pool, the rest in TypeScript. */
+/** Worker threads in Node; in a browser (no Web Worker pool yet) the calling thread alone. */
+async function threadPool(threads: number | undefined): Promise<XnorThreadPool> {
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
+    return createNodeThreadPool(threads === undefined ? {} : { threads });
+  }
+  if (threads !== undefined && threads > 1) throw new Error('the cpu backend runs on one thread in browsers (no Web Worker pool yet)');
+  return createThreadPool(1, defaultKernelName(), () => {
+    throw new Error('a pool of one thread starts no worker');
+  });
+}
+
 async function cpuRunner(model: Model, threads: number | undefined): Promise<Runner> {
-  const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
-  const pool = await createNodeThreadPool(threads === undefined ? {} : { threads });
+  const pool = await threadPool(threads);
   const executor = new CpuExecutor(model.graph, model.weights, {
     dots: (shape, input, weights) => pool.conv(xnorGeometry(shape), input, weights),
   });

@@ -7,6 +7,7 @@ import { GpuTensor } from '../../src/webgpu/gpu-tensor.js';
 import { packSigns } from '../../src/webgpu/kernels/pack-signs.js';
 import { WebGpuExecutor } from '../../src/executor/webgpu/executor.js';
 import { loadModel } from '../../src/model/model.js';
+import { createRunner } from '../../src/executor/runner.js';
 
 export interface PackCheckResult {
   adapter: string;
@@ -37,4 +38,19 @@ export async function runModelFromUrl(url: string, data: readonly number[], shap
   });
 }
 
-Object.assign(globalThis, { packCheck, runModelFromUrl });
+/** Loads a model from a URL and runs `input` on the cpu backend in the page (the WebGPU-less fallback). */
+export async function runModelOnCpu(
+  url: string,
+  data: readonly number[],
+  shape: readonly number[],
+): Promise<{ description: string; output: number[] }> {
+  const runner = await createRunner(await loadModel(new URL(url, location.href)), 'cpu');
+  try {
+    const outputs = await runner.run(new Tensor(Float32Array.from(data), shape));
+    return { description: runner.description, output: Array.from([...outputs.values()][0]!.data) };
+  } finally {
+    runner.close();
+  }
+}
+
+Object.assign(globalThis, { packCheck, runModelFromUrl, runModelOnCpu });
