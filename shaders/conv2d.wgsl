@@ -32,22 +32,6 @@ fn signs(nibble: u32) -> vec4f {
 }
 #endif
 
-/** Epilogue for output channel o of the tile's 4 pixels. */
-fn store(o: u32, acc: vec4f, t: PixelTile) {
-  if (o >= p.cout) {
-    return;
-  }
-  var out = scale[o] * acc + shift[o];
-#if RELU
-  out = max(out, vec4f(0.0));
-#endif
-  for (var l = 0u; l < 4u; l++) {
-    if (t.inRange[l]) {
-      y[(t.img[l] * p.cout + o) * p.ho * p.wo + t.pix[l]] = out[l];
-    }
-  }
-}
-
 @compute @workgroup_size(WG_M, WG_N)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let m0 = gid.x * 4u;

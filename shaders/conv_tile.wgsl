@@ -1,5 +1,6 @@
-// Included before xnor_conv.wgsl and conv2d.wgsl: their uniform block and the output pixels
-// of an invocation (4 consecutive pixels of M = N*Ho*Wo, one per vec4 lane).
+// Included before xnor_conv.wgsl and conv2d.wgsl: their uniform block, the output pixels of
+// an invocation (4 consecutive pixels of M = N*Ho*Wo, one per vec4 lane) and, with
+// FLOAT_OUTPUT, the float epilogue (the including shader declares y, scale and shift).
 
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
@@ -46,3 +47,21 @@ fn realTap(t: PixelTile, u: u32, v: u32) -> vec4<bool> {
 fn tapPixel(t: PixelTile, u: u32, v: u32) -> vec4u {
   return (t.img * p.h + vec4u(t.top + i32(u))) * p.w + vec4u(t.left + i32(v));
 }
+
+#if FLOAT_OUTPUT
+/** Float epilogue for output channel o of the tile's 4 pixels: scale * sum + shift, RELU, NCHW. */
+fn store(o: u32, sum: vec4f, t: PixelTile) {
+  if (o >= p.cout) {
+    return;
+  }
+  var out = scale[o] * sum + shift[o];
+#if RELU
+  out = max(out, vec4f(0.0));
+#endif
+  for (var l = 0u; l < 4u; l++) {
+    if (t.inRange[l]) {
+      y[(t.img[l] * p.cout + o) * p.ho * p.wo + t.pix[l]] = out[l];
+    }
+  }
+}
+#endif

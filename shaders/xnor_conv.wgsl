@@ -35,22 +35,6 @@ fn signBits(o: u32, kDot: vec4f) -> vec4u {
   }
   return select(vec4u(0u), vec4u(1u << (o % 32u)), scale[o] * kDot + shift[o] >= vec4f(0.0));
 }
-#else
-/** Float epilogue for output channel o of the tile's 4 pixels. */
-fn store(o: u32, kDot: vec4f, t: PixelTile) {
-  if (o >= p.cout) {
-    return;
-  }
-  var z = scale[o] * kDot + shift[o];
-#if RELU
-  z = max(z, vec4f(0.0));
-#endif
-  for (var l = 0u; l < 4u; l++) {
-    if (t.inRange[l]) {
-      y[(t.img[l] * p.cout + o) * p.ho * p.wo + t.pix[l]] = z[l];
-    }
-  }
-}
 #endif
 
 @compute @workgroup_size(WG_M, WG_N)

@@ -46,7 +46,10 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CON
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
-  const pipeline = await ctx.pipelines.get({ kernel: KERNEL, defines: { ...tile, BINARY_WEIGHTS: binary, RELU: relu } });
+  const pipeline = await ctx.pipelines.get({
+    kernel: KERNEL,
+    defines: { ...tile, BINARY_WEIGHTS: binary, FLOAT_OUTPUT: true, RELU: relu },
+  });
   const params = convParams(ctx, g, c4, 'conv2d params');
   return {
     pipeline,

@@ -62,6 +62,7 @@ export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile =
     defines: {
       ...tile,
       PACKED_OUTPUT: packedOutput,
+      FLOAT_OUTPUT: !packedOutput,
       INPUT_SCALE: meanAbs !== undefined,
       RELU: relu,
     },
