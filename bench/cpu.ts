@@ -5,9 +5,11 @@
  *   --rounds N     interleaved rounds (default 7); each sample lasts at least 300 ms
  * Kernels: xnor_conv (the wasm kernel with each popcount GEMM on 1 thread, and the default
  * one on all cores), xnor_conv_scalar_ts (plain TypeScript), native_ceiling (C, cc -O3
- * -march=native, 1 thread; skipped without a compiler), float_conv (float32 implicit GEMM in
- * TypeScript, 1 thread). Each bit-MAC and each float MAC counts as 2 ops. No WebGPU device is
- * created: a live Dawn device disturbs CPU timings.
+ * -march=native, 1 thread; skipped without a compiler), float_conv (float32 implicit GEMM on
+ * 1 thread: the wasm SIMD kernel, plain TypeScript, and the wasm kernel on BWN weights, signs
+ * added or subtracted: printed as bwn_conv, in the JSON a float_conv row told apart by its
+ * implementation, as the xnor_conv rows are). Each bit-MAC and each float MAC counts as 2 ops.
+ * No WebGPU device is created: a live Dawn device disturbs CPU timings.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +18,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
 import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
-import { floatConv, floatConvOperands } from '../src/cpu/float-conv.js';
+import { createWasmFloatKernel, floatConv, floatConvOperands } from '../src/cpu/float-conv.js';
 import { type XnorCpuKernel, createXnorKernel } from '../src/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
 import { createWasmSimdKernel, defaultPopcountPath } from '../src/cpu/wasm-kernel.js';
-import { packActivations, packWeights } from '../src/tensor/bits.js';
+import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
+import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { createRng } from '../src/util/random.js';
 import type { ConvShape } from './kernels.js';
@@ -42,6 +45,8 @@ const MIN_SAMPLE_MS = 300;
 
 interface Entry {
   kernel: CpuKernelName;
+  /** The kernel in the printed table, where it is not `kernel`. */
+  shown?: string;
   label: string;
   threads: number;
   /** Milliseconds per run, over one sample of at least MIN_SAMPLE_MS. */
@@ -248,13 +253,13 @@ function layerData(s: ConvShape) {
   return { g, x, w, input: packActivations(x).data, weights: packWeights(w).bits.data };
 }
 
-type Entries = Record<'i64' | 'i8x16' | 'pool' | 'scalar' | 'float', Entry> & { native: Entry | undefined };
+type Entries = Record<'i64' | 'i8x16' | 'pool' | 'scalar' | 'float' | 'floatTs' | 'bwn', Entry> & { native: Entry | undefined };
 
 function printReport(s: ConvShape, entries: Entries, rows: Map<Entry, CpuRow>, threads: number): void {
   console.log(
     markdownTable(
       ['kernel', 'implementation', 'threads', 'median ms', 'GOPS'],
-      [...rows.values()].map((r) => [r.kernel, r.implementation, r.threads, r.medianMs.toFixed(2), r.gops.toFixed(1)]),
+      [...rows].map(([e, r]) => [e.shown ?? r.kernel, r.implementation, r.threads, r.medianMs.toFixed(2), r.gops.toFixed(1)]),
     ),
   );
   const ratio = (label: string, a: Entry, b: Entry | undefined) => {
@@ -270,8 +275,10 @@ function printReport(s: ConvShape, entries: Entries, rows: Map<Entry, CpuRow>, t
       ...ratio('wasm i64 1 thread / scalar TypeScript', entries.i64, entries.scalar),
       ...ratio('wasm SIMD i8x16 1 thread / scalar TypeScript', entries.i8x16, entries.scalar),
       ...ratio(`wasm ${threads} threads / 1 thread (${path})`, entries.pool, entries[path]),
-      ...ratio('binary / float on this CPU: wasm i64 / float32 TypeScript', entries.i64, entries.float),
-      ...ratio('binary / float on this CPU: wasm SIMD i8x16 / float32 TypeScript', entries.i8x16, entries.float),
+      ...ratio('binary / float on this CPU: wasm i64 / wasm SIMD float32', entries.i64, entries.float),
+      ...ratio('binary / float on this CPU: wasm SIMD i8x16 / wasm SIMD float32', entries.i8x16, entries.float),
+      ...ratio('wasm SIMD float32 / float32 TypeScript', entries.float, entries.floatTs),
+      ...ratio('BWN add/sub / float32 mul-add (wasm SIMD)', entries.bwn, entries.float),
     ].join('\n'),
   );
 }
@@ -292,20 +299,34 @@ async function main(): Promise<void> {
   const scalar = await createXnorKernel('scalar-ts');
   const pool = await createNodeThreadPool({ threads, kernel: 'wasm-simd' });
   const dots = new Int32Array(m * g.cout);
+  // As the cpu backend does: workers write their rows into this shared array directly.
+  const pooledDots = pool.sharedArray(m * g.cout);
   const floats = new Float32Array(m * g.cout);
   const floatOperands = floatConvOperands(g, x, w);
+  const floatKernel = await createWasmFloatKernel();
+  const floatWeights = floatKernel.prepare(g, floatOperands.weights);
+  const signs = floatKernel.prepareSigns(g, ohwiFromOihw(new Tensor(w.data.map(sign), w.shape)).data);
   const dir = mkdtempSync(join(tmpdir(), 'xnornet-bench-cpu-'));
   try {
     wasm.i64.conv(g, input, weights, dots, 0, m);
     const conv = (kernel: XnorCpuKernel) => () => kernel.conv(g, input, weights, dots, 0, m);
-    const poolLabel = `wasm, ${defaultPopcountPath()}.popcnt GEMM, caller + ${threads - 1} worker${threads === 2 ? '' : 's'}`;
+    const poolLabel = `wasm, ${defaultPopcountPath()}.popcnt GEMM, caller + ${threads - 1} worker${threads === 2 ? '' : 's'}, shared memory`;
     const entries: Entries = {
       i64: await timedEntry('xnor_conv', 'wasm, i64.popcnt GEMM', 1, conv(wasm.i64)),
       i8x16: await timedEntry('xnor_conv', 'wasm SIMD, i8x16.popcnt GEMM', 1, conv(wasm.i8x16)),
-      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.conv(g, input, weights, dots)),
+      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.conv(g, input, weights, pooledDots)),
       scalar: await timedEntry('xnor_conv_scalar_ts', 'scalar TypeScript', 1, conv(scalar)),
       native: nativeEntry(s, input, weights, checksum(dots), dir),
-      float: await timedEntry('float_conv', 'float32 TypeScript', 1, () => floatConv(g, floatOperands, floats)),
+      float: await timedEntry('float_conv', 'wasm SIMD f32x4 GEMM', 1, () =>
+        floatKernel.conv(g, floatOperands.image, floatWeights, floats),
+      ),
+      floatTs: await timedEntry('float_conv', 'float32 TypeScript', 1, () => floatConv(g, floatOperands, floats)),
+      bwn: {
+        ...(await timedEntry('float_conv', 'wasm SIMD add/sub (BWN weights)', 1, () =>
+          floatKernel.conv(g, floatOperands.image, signs, floats),
+        )),
+        shown: 'bwn_conv',
+      },
     };
     const measured = Object.values(entries).filter((e): e is Entry => e !== undefined);
     const ms = await medians(measured, Number(values.rounds ?? 7));

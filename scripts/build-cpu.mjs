@@ -4,6 +4,7 @@
  * - xnor-conv.wasm: assembly/xnor-conv.ts by AssemblyScript, SIMD on, -O3, no GC runtime;
  *   src/cpu/wasm-kernel.ts imports it with Vite's `?url&inline` (a base64 data URL; plain
  *   `?inline` is only for known asset types, which .wasm is not).
+ * - float-conv.wasm: assembly/float-conv.ts, the same way; imported by src/cpu/float-conv.ts.
  * - worker.js: src/cpu/worker.ts bundled by Vite into one self-contained script (IIFE, global
  *   `xnorCpuWorker`); the thread pool imports it with `?raw` and starts workers from the text.
  * One mechanism for vitest, the Node build in dist/ and a browser build: both are strings in
@@ -19,22 +20,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'src/cpu/generated');
 mkdirSync(outDir, { recursive: true });
 
-const wasm = join(outDir, 'xnor-conv.wasm');
-const compiled = await asc.main([
-  join(root, 'assembly/xnor-conv.ts'),
-  '--enable',
-  'simd',
-  '-O3',
-  '--noAssert',
-  '--runtime',
-  'stub',
-  '-o',
-  wasm,
-]);
-if (compiled.error) {
-  console.error(compiled.stderr.toString());
-  throw compiled.error;
+/** assembly/NAME.ts -> src/cpu/generated/NAME.wasm */
+async function compileWasm(name) {
+  const compiled = await asc.main([
+    join(root, `assembly/${name}.ts`),
+    '--enable',
+    'simd',
+    '-O3',
+    '--noAssert',
+    '--runtime',
+    'stub',
+    '-o',
+    join(outDir, `${name}.wasm`),
+  ]);
+  if (compiled.error) {
+    console.error(compiled.stderr.toString());
+    throw compiled.error;
+  }
 }
+await compileWasm('xnor-conv');
+await compileWasm('float-conv');
 
 await build({
   root,

@@ -12,13 +12,13 @@ import { testRng } from './helpers/random.js';
 
 const MODEL = loadZooModel('lenet5-xnor');
 
-async function openOrSkip(): Promise<BrowserPage | undefined> {
+async function openOrSkip(isolated: boolean): Promise<BrowserPage | undefined> {
   try {
-    const files = new Map<string, string | Uint8Array>([
+    const extraFiles = new Map<string, string | Uint8Array>([
       ['/models/lenet5-xnor.json', JSON.stringify(MODEL.graph.json)],
       [`/models/${MODEL.graph.json.weights}`, writeSafetensors(MODEL.tensors)],
     ]);
-    return await openPageWith('test/browser/pack-check.ts', 'runModelFromUrl', files);
+    return await openPageWith('test/browser/pack-check.ts', 'runModelFromUrl', { extraFiles, isolated });
   } catch (err) {
     const reason = (err as Error).message;
     if (process.env['XNORNET_REQUIRE_GPU'] === '1') throw new Error(`XNORNET_REQUIRE_GPU=1 but the browser suite cannot run: ${reason}`);
@@ -27,8 +27,10 @@ async function openOrSkip(): Promise<BrowserPage | undefined> {
   }
 }
 
-const browser = await openOrSkip();
-afterAll(() => browser?.close());
+const browser = await openOrSkip(false);
+/** The same page served cross-origin isolated: SharedArrayBuffer exists there. */
+const isolatedBrowser = browser && (await openOrSkip(true));
+afterAll(() => Promise.all([browser?.close(), isolatedBrowser?.close()]));
 
 describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
   it('creates a context from navigator.gpu and packs signs bit-exactly', async () => {
@@ -56,18 +58,25 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
     expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
   });
 
-  it('runs the cpu backend (Wasm kernel, one thread) in the page too', async () => {
+  it.each([
+    ['a plain page', 'rows sent back \\(no shared memory\\)', () => browser],
+    ['a cross-origin isolated page', 'shared memory', () => isolatedBrowser],
+  ])('runs the cpu backend on Web Workers in %s, exactly as on one thread', async (_, memory, page) => {
     const rng = testRng();
-    const input = randomTensor(rng, [2, 1, 28, 28]);
-    const { description, output } = await browser!.page.evaluate(
-      ([data, shape]) =>
-        (globalThis as unknown as { runModelOnCpu: typeof runModelOnCpu }).runModelOnCpu('/models/lenet5-xnor.json', data, shape),
-      [[...input.data], [...input.shape]] as const,
-    );
-    expect(description).toMatch(/on 1 thread/);
+    const input = randomTensor(rng, [4, 1, 28, 28]);
+    const onCpu = (threads: number) =>
+      page()!.page.evaluate(
+        ([data, shape, t]) =>
+          (globalThis as unknown as { runModelOnCpu: typeof runModelOnCpu }).runModelOnCpu('/models/lenet5-xnor.json', data, shape, t),
+        [[...input.data], [...input.shape], threads] as const,
+      );
+    const [one, three] = [await onCpu(1), await onCpu(3)];
+    expect(one.description).toMatch(/on 1 thread/);
+    expect(three.description).toMatch(new RegExp(`on 3 thread\\(s\\), ${memory}`));
+    expect(three.output, `seed ${rng.seed}`).toEqual(one.output);
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
-    const a = agreement(expected, new Tensor(Float32Array.from(output), [2, 10]));
-    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(2);
+    const a = agreement(expected, new Tensor(Float32Array.from(three.output), [4, 10]));
+    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(4);
     expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
   });
 });

@@ -52,7 +52,7 @@ describe('xnornet CLI', () => {
       'runner.close();',
     ].join('\n');
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { timeout: 20_000 });
-    expect(stdout).toMatch(/on 2 thread\(s\) \[2,10\]/);
+    expect(stdout).toMatch(/on 2 thread\(s\), shared memory \[2,10\]/);
   });
 
   it('info lists layers, shapes, weight bytes and op counts', async () => {

@@ -6,22 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { agreement } from '../src/executor/compare.js';
 import { runReference } from '../src/executor/reference.js';
 import { createRunner } from '../src/executor/runner.js';
-import { buildGraph } from '../src/model/graph.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
-import { resolveWeights } from '../src/model/weights.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { atInputSize, randomInput } from './helpers/models.js';
 import { testRng } from './helpers/random.js';
-
-function atInputSize(name: string, shape: number[]): Model {
-  const zoo = loadZooModel(name);
-  const graph = buildGraph({ ...zoo.graph.json, input: { shape } }, `${name}@${shape.join('x')}`);
-  return { ...zoo, graph, weights: resolveWeights(graph, zoo.tensors, zoo.source) };
-}
 
 async function expectAgreement(model: Model, batch: number, threads: number) {
   const rng = testRng();
-  const input = Tensor.zeros([batch, ...model.graph.inputShape]);
-  for (let i = 0; i < input.size; i++) input.data[i] = rng.normal();
+  const input = randomInput(rng, model, batch);
   const runner = await createRunner(model, 'cpu', { threads });
   try {
     const out = await runner.run(input);

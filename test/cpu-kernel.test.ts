@@ -4,17 +4,18 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/index.js';
-import { floatConv, floatConvOperands } from '../src/cpu/float-conv.js';
 import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
 import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
 import { type StartWorker, createThreadPool, splitPixels } from '../src/cpu/thread-pool.js';
-import type { ConvReply } from '../src/cpu/worker.js';
-import { createWasmSimdKernel, defaultPopcountPath, wasmSimdSupported } from '../src/cpu/wasm-kernel.js';
+import type { ConvReply, ConvRequest } from '../src/cpu/worker.js';
+import { createWasmSimdKernel, defaultPopcountPath } from '../src/cpu/wasm-kernel.js';
+import { wasmSimdSupported } from '../src/cpu/wasm-module.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
-import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
+import { pixelMajor } from './helpers/pixel-major.js';
+import { randomTensor, testRng } from './helpers/random.js';
 
 /** Besides the kernel grid: Cin multiples of 128 (whole vectors); large Cin, whose K of over 31 vectors widens byte counters. */
 const EXTRA_CASES: ConvCase[] = [
@@ -32,17 +33,6 @@ interface CaseData {
   weights: Uint32Array;
   /** The reference dots as [M, Cout], the kernels' order. */
   expected: Int32Array;
-}
-
-/** Reference NCHW [N, Cout, Ho, Wo] -> [M, Cout] with M = (b * Ho + i) * Wo + j. */
-function pixelMajor<A extends Int32Array | Float32Array>(nchw: Float32Array, g: XnorConvGeometry, Type: new (length: number) => A): A {
-  const plane = g.ho * g.wo;
-  const dots = new Type(outputPixels(g) * g.cout);
-  for (let m = 0; m < outputPixels(g); m++) {
-    const b = Math.floor(m / plane);
-    for (let o = 0; o < g.cout; o++) dots[m * g.cout + o] = nchw[(b * g.cout + o) * plane + (m % plane)]!;
-  }
-  return dots;
 }
 
 const filled = (shape: number[], value: number) => new Tensor(new Float32Array(shape.reduce((a, b) => a * b)).fill(value), shape);
@@ -140,45 +130,47 @@ describe.each([1, 2, 3])('thread pool of %i', (threads) => {
     expect(await (await pool).conv(g, input, weights), `seed ${seed}`).toEqual(expected);
   });
 
-  it('writes into a given array, and runs concurrent calls one after another', async () => {
+  it('writes into a given array, plain or shared, and runs concurrent calls one after another', async () => {
+    const p = await pool;
     const picked = cases.slice(-6).map(([name, c]) => caseData(name, c));
-    const outs = picked.map(({ expected }) => new Int32Array(expected.length).fill(-7));
-    const results = await Promise.all(picked.map(async ({ g, input, weights }, k) => (await pool).conv(g, input, weights, outs[k])));
+    const outs = picked.map(({ expected }, k) => (k % 2 ? new Int32Array(expected.length) : p.sharedArray(expected.length)).fill(-7));
+    const results = await Promise.all(picked.map(({ g, input, weights }, k) => p.conv(g, input, weights, outs[k])));
     results.forEach((dots, k) => {
       expect(dots).toBe(outs[k]);
       expect(dots, `seed ${picked[k]!.seed}`).toEqual(picked[k]!.expected);
     });
   });
 
-  it('uses the default kernel', async () => {
+  it('uses the default kernel, and shared memory', async () => {
+    expect((await pool).sharesMemory).toBe(true);
     expect((await pool).threads).toBe(threads);
     expect((await pool).kernel).toBe(defaultKernelName());
   });
 });
 
-/** Workers in this thread, to see what the pool does when they end or fail. */
+/** Workers in this thread, to see what the pool does when they end, fail or cannot share memory. */
 function inThreadWorkers(fate: 'compute' | 'error reply' | 'death') {
   const terminated: number[] = [];
+  const requests: ConvRequest[] = [];
   let started = 0;
   const start: StartWorker = (kind) => {
     const index = started++;
     const kernel = createXnorKernel(kind);
-    let reply: (r: ConvReply) => void = () => {};
-    let die: (e: Error) => void = () => {};
     return {
-      post: (r) =>
-        void kernel.then((k) => {
-          if (fate === 'death') return die(new Error(`worker ${index} died`));
-          if (fate === 'error reply') return reply({ id: r.id, error: 'out of memory' });
-          k.conv(r.g, r.input, r.weights, r.dots.subarray(r.m0 * r.g.cout, r.m1 * r.g.cout), r.m0, r.m1);
-          reply({ id: r.id });
-        }),
-      onReply: (listener) => void (reply = listener),
-      onError: (listener) => void (die = listener),
+      post: (r) => () => {
+        requests.push(r);
+        return kernel.then((k): ConvReply => {
+          if (fate === 'death') throw new Error(`worker ${index} died`);
+          if (fate === 'error reply') return { id: r.id, error: 'out of memory' };
+          const rows = r.dots ? r.dots.subarray(r.m0 * r.g.cout, r.m1 * r.g.cout) : new Int32Array((r.m1 - r.m0) * r.g.cout);
+          k.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
+          return r.dots ? { id: r.id } : { id: r.id, rows };
+        });
+      },
       terminate: async () => void terminated.push(index),
     };
   };
-  return { start, terminated };
+  return { start, terminated, requests };
 }
 
 describe('thread pool', () => {
@@ -213,6 +205,37 @@ describe('thread pool', () => {
     expect(workers.terminated.sort()).toEqual([0, 1, 2]);
   });
 
+  it('without shared memory (a page that is not cross-origin isolated), the rows come back in the replies', async () => {
+    const [name, c] = cases.find(([, c]) => c.n > 1 && c.stride[0] > 1)!;
+    const { seed, g, input, weights, expected } = caseData(name, c);
+    const global = globalThis as { crossOriginIsolated?: boolean };
+    global.crossOriginIsolated = false;
+    try {
+      const workers = inThreadWorkers('compute');
+      const pool = await createThreadPool(3, 'wasm-simd', workers.start);
+      expect(pool.sharesMemory).toBe(false);
+      expect(pool.sharedArray(4).buffer).toBeInstanceOf(ArrayBuffer);
+      expect(await pool.conv(g, input, weights), `seed ${seed}`).toEqual(expected);
+      expect(workers.requests.map((r) => r.dots)).toEqual([undefined, undefined]);
+    } finally {
+      delete global.crossOriginIsolated;
+    }
+  });
+
+  it("with shared memory, workers write straight into a shared `out`, else into the pool's buffer", async () => {
+    const [name, c] = cases.find(([, c]) => c.n > 1 && c.stride[0] > 1)!;
+    const { seed, g, input, weights, expected } = caseData(name, c);
+    const workers = inThreadWorkers('compute');
+    const pool = await createThreadPool(2, 'wasm-simd', workers.start);
+    const shared = pool.sharedArray(expected.length);
+    expect(await pool.conv(g, input, weights, shared), `seed ${seed}`).toEqual(expected);
+    expect(await pool.conv(g, input, weights), `seed ${seed}`).toEqual(expected);
+    const [direct, staged] = workers.requests.map((r) => r.dots);
+    expect(direct).toBe(shared);
+    expect(staged?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(staged?.buffer).not.toBe(shared.buffer);
+  });
+
   it('rejects with the error a worker replies', async () => {
     const pool = await createThreadPool(2, 'scalar-ts', inThreadWorkers('error reply').start);
     await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool worker: out of memory');
@@ -226,19 +249,6 @@ describe('thread pool', () => {
 
   it('rejects a thread count that is not a positive integer', async () => {
     await expect(createNodeThreadPool({ threads: 0 })).rejects.toThrow('threads must be a positive integer, got 0');
-  });
-});
-
-describe('float conv (the benchmark baseline)', () => {
-  it.each(cases.filter((_, i) => i % 5 === 0))('matches the reference conv2d: %s', (_, c) => {
-    const rng = testRng();
-    const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
-    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
-    const g = xnorConvGeometry(c);
-    const out = new Float32Array(outputPixels(g) * g.cout);
-    floatConv(g, floatConvOperands(g, x, w), out);
-    const expected = ref.conv2d(x, w, undefined, c.stride, c.padding);
-    expect(maxToleranceViolation(out, pixelMajor(expected.data, g, Float32Array)), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
   });
 });
 

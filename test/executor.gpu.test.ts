@@ -7,12 +7,10 @@ import { agreement } from '../src/executor/compare.js';
 import { InputShapeError } from '../src/executor/input.js';
 import { runReference } from '../src/executor/reference.js';
 import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
-import { buildGraph } from '../src/model/graph.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
-import { resolveWeights } from '../src/model/weights.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import type { Rng } from '../src/util/random.js';
 import { gpuForSuite } from './helpers/gpu.js';
+import { atInputSize, randomInput } from './helpers/models.js';
 import { testRng } from './helpers/random.js';
 
 const ctx = await gpuForSuite('executor');
@@ -23,19 +21,6 @@ function executor(model: Model): WebGpuExecutor {
   const e = new WebGpuExecutor(ctx!, model.graph, model.weights);
   executors.push(e);
   return e;
-}
-
-function randomInput(rng: Rng, model: Model, batch: number): Tensor<Float32Array> {
-  const t = Tensor.zeros([batch, ...model.graph.inputShape]);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
-  return t;
-}
-
-/** The same zoo model at another input size (ResNet's global pooling makes its weights size-free). */
-function atInputSize(name: string, shape: number[]): Model {
-  const zoo = loadZooModel(name);
-  const graph = buildGraph({ ...zoo.graph.json, input: { shape } }, `${name}@${shape.join('x')}`);
-  return { ...zoo, graph, weights: resolveWeights(graph, zoo.tensors, zoo.source) };
 }
 
 /** Runs `batches` random batches on both backends and checks argmax agreement and logits. */

@@ -1,11 +1,21 @@
 /**
- * A float32 convolution in plain TypeScript, shaped like the XNOR kernels (implicit GEMM over
- * a zero-padded NHWC image, 4 pixels x 4 filters per register block): the CPU backend's float
- * and BWN layers, and the CPU's own float baseline in bench:cpu.
+ * Float32 convolution on the CPU, over a zero-padded NHWC image and OHWI weights: the CPU
+ * backend's float and BWN layers, and the CPU's float baseline in bench:cpu. Two kernels:
+ * - wasm-simd: assembly/float-conv.ts, an f32x4 GEMM; BWN weights as sign masks, the input
+ *   added or subtracted rather than multiplied (bit-identical to multiplying by +-1);
+ * - scalar-ts: floatConv below, plain TypeScript (4 pixels x 4 filters per register block),
+ *   the fallback without WebAssembly SIMD.
+ * A layer's weights are laid out for a kernel once (prepare, prepareSigns) and kept by the
+ * caller; the wasm kernel copies them into its memory with each input (a memcpy: 0.3 ms of
+ * ~47 on the typical layer), so one prepared layer serves any number of kernel instances.
  */
+import wasmUrl from './generated/float-conv.wasm?url&inline';
 import { ohwiFromOihw } from '../tensor/layout.js';
 import { type Tensor, nchwDims } from '../tensor/tensor.js';
 import { type XnorConvGeometry, outputPixels } from './geometry.js';
+import { defaultKernelName } from './kernel.js';
+import { wasmSimdSupported } from './wasm-module.js';
+import { align16, compileInlined, ensureBytes } from './wasm-module.js';
 
 export interface FloatConvOperands {
   /** Input zero-padded by `padding` on every side, NHWC [N, H + 2ph, W + 2pw, Cin]. */
@@ -112,4 +122,148 @@ export function floatConv(g: XnorConvGeometry, { image, weights }: FloatConvOper
       }
     }
   }
+}
+
+export type FloatKernelName = 'wasm-simd' | 'scalar-ts';
+
+/** A layer's weights in one kernel's layout: made once by prepare or prepareSigns, passed to each conv. */
+export interface PreparedWeights {
+  readonly kernel: FloatKernelName;
+  /** BWN: the weights are signs, +-1. */
+  readonly signs: boolean;
+  readonly cout: number;
+  /** Weights per filter, kh * kw * Cin. */
+  readonly k: number;
+  /** wasm-simd: panels (assembly/float-conv.ts), signs as -0 / +0 (sign masks); scalar-ts: OHWI. */
+  readonly data: Float32Array;
+}
+
+export interface FloatConvKernel {
+  readonly name: FloatKernelName;
+  /** Float weights [Cout, kh, kw, Cin]. */
+  prepare(g: XnorConvGeometry, weights: Float32Array): PreparedWeights;
+  /** BWN weights: their signs +-1 [Cout, kh, kw, Cin]; the caller applies alpha. */
+  prepareSigns(g: XnorConvGeometry, signs: Float32Array): PreparedWeights;
+  /** out[m * cout + o] for all M output pixels, from the padded image (paddedImage) and this kernel's weights. */
+  conv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array): void;
+}
+
+/**
+ * A kernel from its weight layout and its GEMM; the argument checks are shared. `layout`
+ * gets OHWI weights, +-1 where `signs`, and returns a copy in the kernel's layout.
+ */
+function floatKernel(
+  name: FloatKernelName,
+  layout: (weights: Float32Array, cout: number, k: number, signs: boolean) => Float32Array,
+  gemm: (g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array) => void,
+): FloatConvKernel {
+  const prepare = (g: XnorConvGeometry, weights: Float32Array, signs: boolean): PreparedWeights => {
+    const k = g.kh * g.kw * g.cin;
+    if (weights.length !== g.cout * k) {
+      throw new RangeError(
+        `float conv: weights have ${weights.length} floats, expected ${g.cout * k} ([${g.cout}, ${g.kh}, ${g.kw}, ${g.cin}])`,
+      );
+    }
+    return { kernel: name, signs, cout: g.cout, k, data: layout(weights, g.cout, k, signs) };
+  };
+  return {
+    name,
+    prepare: (g, weights) => prepare(g, weights, false),
+    prepareSigns(g, signs) {
+      const at = signs.findIndex((v) => v !== 1 && v !== -1);
+      if (at >= 0) throw new RangeError(`float conv: signs must be +-1, got ${signs[at]} at ${at}`);
+      return prepare(g, signs, true);
+    },
+    conv(g, image, weights, out) {
+      const expectImage = g.n * (g.h + 2 * g.padding[0]) * (g.w + 2 * g.padding[1]) * g.cin;
+      if (image.length !== expectImage) throw new RangeError(`float conv: image has ${image.length} floats, expected ${expectImage}`);
+      if (weights.kernel !== name) throw new Error(`float conv: weights prepared for the ${weights.kernel} kernel, not ${name}`);
+      if (weights.cout !== g.cout || weights.k !== g.kh * g.kw * g.cin) {
+        throw new RangeError(`float conv: weights prepared for ${weights.cout} filters of ${weights.k}, not this layer's`);
+      }
+      const size = outputPixels(g) * g.cout;
+      if (out.length < size) throw new RangeError(`float conv: out holds ${out.length} floats, needs ${size}`);
+      gemm(g, image, weights, out);
+    },
+  };
+}
+
+export function createScalarFloatKernel(): FloatConvKernel {
+  return floatKernel(
+    'scalar-ts',
+    (weights) => weights.slice(),
+    (g, image, weights, out) => floatConv(g, { image, weights: weights.data }, out),
+  );
+}
+
+interface FloatConvExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  filterBlock(): number;
+  floatGemm(...args: GemmArgs): void;
+  signGemm(...args: GemmArgs): void;
+}
+
+type GemmArgs = [
+  image: number,
+  panels: number,
+  out: number,
+  n: number,
+  hp: number,
+  wp: number,
+  cin: number,
+  cout: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ho: number,
+  wo: number,
+];
+
+/** OHWI [cout, k] -> panels [ceil(cout / block), k, block], filters past cout zero. */
+function toPanels(weights: Float32Array, cout: number, k: number, block: number): Float32Array {
+  const panels = new Float32Array(Math.ceil(cout / block) * k * block);
+  for (let o = 0; o < cout; o++) {
+    const at = Math.floor(o / block) * k * block + (o % block);
+    for (let i = 0; i < k; i++) panels[at + i * block] = weights[o * k + i]!;
+  }
+  return panels;
+}
+
+/** The sign mask of a weight +-1 as a float: -0 (0x80000000) or +0; Float32Array copies keep the bits. */
+const signMask = (sign: number) => (sign < 0 ? -0 : 0);
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Each kernel owns a WebAssembly instance (its own memory). */
+export async function createWasmFloatKernel(): Promise<FloatConvKernel> {
+  if (!wasmSimdSupported()) throw new Error('float conv: this runtime has no WebAssembly SIMD; use the scalar-ts kernel');
+  compiled ??= compileInlined(wasmUrl);
+  const wasm = (await WebAssembly.instantiate(await compiled)).exports as unknown as FloatConvExports;
+  const block = wasm.filterBlock();
+  return floatKernel(
+    'wasm-simd',
+    (weights, cout, k, signs) => toPanels(signs ? weights.map(signMask) : weights, cout, k, block),
+    (g, image, weights, out) => {
+      const size = outputPixels(g) * g.cout;
+      const imageAt = align16(wasm.heapBase());
+      const panelsAt = align16(imageAt + image.length * 4);
+      const outAt = panelsAt + weights.data.length * 4;
+      ensureBytes(wasm.memory, outAt + size * 4);
+      const heap = new Float32Array(wasm.memory.buffer);
+      heap.set(image, imageAt / 4);
+      heap.set(weights.data, panelsAt / 4);
+      const [ph, pw] = g.padding;
+      const [sh, sw] = g.stride;
+      const gemm = weights.signs ? wasm.signGemm : wasm.floatGemm;
+      gemm(imageAt, panelsAt, outAt, g.n, g.h + 2 * ph, g.w + 2 * pw, g.cin, g.cout, g.kh, g.kw, sh, sw, g.ho, g.wo);
+      out.set(heap.subarray(outAt / 4, outAt / 4 + size));
+    },
+  );
+}
+
+/** wasm-simd where WebAssembly SIMD is available, else scalar-ts. */
+export async function createFloatConvKernel(kind: FloatKernelName = defaultKernelName()): Promise<FloatConvKernel> {
+  return kind === 'wasm-simd' ? createWasmFloatKernel() : createScalarFloatKernel();
 }

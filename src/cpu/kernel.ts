@@ -1,7 +1,8 @@
 /** The CPU XNOR convolution kernels behind one interface; the fastest this runtime supports by default. */
 import type { XnorConvGeometry } from './geometry.js';
 import { createScalarKernel } from './scalar-kernel.js';
-import { createWasmSimdKernel, wasmSimdSupported } from './wasm-kernel.js';
+import { createWasmSimdKernel } from './wasm-kernel.js';
+import { wasmSimdSupported } from './wasm-module.js';
 
 export type XnorKernelName = 'wasm-simd' | 'scalar-ts';
 

@@ -6,6 +6,7 @@
 import wasmUrl from './generated/xnor-conv.wasm?url&inline';
 import { wordsFor } from '../tensor/bits.js';
 import { type XnorConvGeometry, checkConvArgs } from './geometry.js';
+import { align16, compileInlined, ensureBytes, wasmSimdSupported } from './wasm-module.js';
 import type { XnorCpuKernel } from './kernel.js';
 
 type GemmArgs = [
@@ -61,27 +62,9 @@ export function defaultPopcountPath(): PopcountPath {
   return typeof process !== 'undefined' && process.arch === 'x64' ? 'i64' : 'i8x16';
 }
 
-/** A module of one SIMD function (i8x16.popcnt of a splat): valid only where SIMD is supported. */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-export function wasmSimdSupported(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-}
-
 let compiled: Promise<WebAssembly.Module> | undefined;
-
-function xnorConvModule(): Promise<WebAssembly.Module> {
-  const base64 = wasmUrl.slice(wasmUrl.indexOf(',') + 1);
-  compiled ??= WebAssembly.compile(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-  return compiled;
-}
-
-const WASM_PAGE = 65536;
 /** toPanel reads up to 12 bytes past the last row it packs. */
 const READ_SLACK = 16;
-const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Byte offsets of one call's buffers in linear memory (assembly/xnor-conv.ts header), 16-byte aligned. */
 function layout(base: number, g: XnorConvGeometry, pixels: number, pixelBlock: number, filterBlock: number) {
@@ -99,11 +82,6 @@ function layout(base: number, g: XnorConvGeometry, pixels: number, pixelBlock: n
   return { k, input, weights, tapPop, cols, info, pixelPanels, filterPanels, out, end: out + pixels * g.cout * 4 };
 }
 
-function ensureBytes(memory: WebAssembly.Memory, bytes: number): void {
-  const missing = bytes - memory.buffer.byteLength;
-  if (missing > 0) memory.grow(Math.ceil(missing / WASM_PAGE));
-}
-
 export interface WasmSimdKernel extends XnorCpuKernel {
   readonly popcount: PopcountPath;
 }
@@ -111,7 +89,7 @@ export interface WasmSimdKernel extends XnorCpuKernel {
 /** Each kernel owns a WebAssembly instance (its own memory), so kernels in workers run independently. */
 export async function createWasmSimdKernel(popcount: PopcountPath = defaultPopcountPath()): Promise<WasmSimdKernel> {
   if (!wasmSimdSupported()) throw new Error('xnor conv: this runtime has no WebAssembly SIMD; use the scalar-ts kernel');
-  const wasm = (await WebAssembly.instantiate(await xnorConvModule())).exports as unknown as XnorConvExports;
+  const wasm = (await WebAssembly.instantiate(await (compiled ??= compileInlined(wasmUrl)))).exports as unknown as XnorConvExports;
   const gemm = popcount === 'i64' ? wasm.xnorGemmI64 : wasm.xnorGemmV128;
   const [pixelBlock, filterBlock] = [wasm.pixelBlock(), wasm.filterBlock()];
   return {

@@ -2,8 +2,8 @@
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createContext } from '../webgpu/context.js';
-import { defaultKernelName } from '../cpu/kernel.js';
-import { type XnorThreadPool, createThreadPool } from '../cpu/thread-pool.js';
+import { outputPixels } from '../cpu/geometry.js';
+import type { XnorThreadPool } from '../cpu/thread-pool.js';
 import { CpuExecutor, xnorGeometry } from './cpu/executor.js';
 import { runReference } from './reference.js';
 import { WebGpuExecutor } from './webgpu/executor.js';
@@ -23,26 +23,32 @@ export interface RunnerOptions {
   threads?: number;
 }
 
-/** The CPU backend: the packed-bit XNOR kernel split over a thread pool, the rest in TypeScript. */
-/** Worker threads in Node; in a browser (no Web Worker pool yet) the calling thread alone. */
+/** The CPU backend's XNOR layers: worker threads in Node, Web Workers in a browser. */
 async function threadPool(threads: number | undefined): Promise<XnorThreadPool> {
+  const options = threads === undefined ? {} : { threads };
   if (typeof process !== 'undefined' && process.versions?.node) {
     const { createNodeThreadPool } = await import('../cpu/node-thread-pool.js');
-    return createNodeThreadPool(threads === undefined ? {} : { threads });
+    return createNodeThreadPool(options);
   }
-  if (threads !== undefined && threads > 1) throw new Error('the cpu backend runs on one thread in browsers (no Web Worker pool yet)');
-  return createThreadPool(1, defaultKernelName(), () => {
-    throw new Error('a pool of one thread starts no worker');
-  });
+  const { createWebThreadPool } = await import('../cpu/web-thread-pool.js');
+  return createWebThreadPool(options);
 }
 
 async function cpuRunner(model: Model, threads: number | undefined): Promise<Runner> {
   const pool = await threadPool(threads);
+  // One dots array for every XNOR layer (runs are serialised): shared, so workers write into it.
+  let dots: Int32Array = new Int32Array(0);
   const executor = new CpuExecutor(model.graph, model.weights, {
-    dots: (shape, input, weights) => pool.conv(xnorGeometry(shape), input, weights),
+    dots: (shape, input, weights) => {
+      const g = xnorGeometry(shape);
+      const size = outputPixels(g) * g.cout;
+      if (dots.length < size) dots = pool.sharedArray(size);
+      return pool.conv(g, input, weights, dots.subarray(0, size));
+    },
   });
+  const memory = pool.threads === 1 ? '' : pool.sharesMemory ? ', shared memory' : ', rows sent back (no shared memory)';
   return {
-    description: `CPU, packed-bit ${pool.kernel} kernel on ${pool.threads} thread(s)`,
+    description: `CPU, packed-bit ${pool.kernel} kernel on ${pool.threads} thread(s)${memory}`,
     run: (input) => executor.run(input),
     close: () => void pool.close(),
   };

@@ -38,13 +38,14 @@ export async function runModelFromUrl(url: string, data: readonly number[], shap
   });
 }
 
-/** Loads a model from a URL and runs `input` on the cpu backend in the page (the WebGPU-less fallback). */
+/** Loads a model from a URL and runs `input` on the cpu backend in the page (the WebGPU-less fallback), on Web Workers. */
 export async function runModelOnCpu(
   url: string,
   data: readonly number[],
   shape: readonly number[],
+  threads: number,
 ): Promise<{ description: string; output: number[] }> {
-  const runner = await createRunner(await loadModel(new URL(url, location.href)), 'cpu');
+  const runner = await createRunner(await loadModel(new URL(url, location.href)), 'cpu', { threads });
   try {
     const outputs = await runner.run(new Tensor(Float32Array.from(data), shape));
     return { description: runner.description, output: Array.from([...outputs.values()][0]!.data) };

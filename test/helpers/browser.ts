@@ -49,27 +49,38 @@ const CONTENT_TYPES: [RegExp, string][] = [
   [/\.json$/, 'application/json'],
 ];
 
-function serve(files: Served): Promise<Server> {
+/** Headers that make a page cross-origin isolated, which SharedArrayBuffer needs. */
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+function serve(files: Served, isolated: boolean): Promise<Server> {
   files.set('/', '<!doctype html><meta charset="utf-8"><script type="module" src="/entry.js"></script>');
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     const body = files.get(url);
     if (body === undefined) return void res.writeHead(404).end();
     const type = CONTENT_TYPES.find(([pattern]) => pattern.test(url))?.[1] ?? 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type }).end(body);
+    res.writeHead(200, { 'content-type': type, ...(isolated ? ISOLATION_HEADERS : {}) }).end(body);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/**
- * Opens a page that has loaded `entry`; the entry exposes what the test calls on globalThis.
- * `extraFiles` are served too (e.g. model files at "/models/...").
- */
-export async function openPageWith(entry: string, readyGlobal: string, extraFiles: Served = new Map()): Promise<BrowserPage> {
+export interface PageOptions {
+  /** Served too, e.g. model files at "/models/...". */
+  extraFiles?: Served;
+  /** Serve with COOP/COEP headers, so that the page is cross-origin isolated. */
+  isolated?: boolean;
+}
+
+/** Opens a page that has loaded `entry`; the entry exposes what the test calls on globalThis. */
+export async function openPageWith(
+  entry: string,
+  readyGlobal: string,
+  { extraFiles = new Map(), isolated = false }: PageOptions = {},
+): Promise<BrowserPage> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
   const files = await bundleForBrowser(entry);
   for (const [path, body] of extraFiles) files.set(path, body);
-  const server = await serve(files);
+  const server = await serve(files, isolated);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });

@@ -2,13 +2,13 @@
  * Runs a model on the CPU: the same lowered steps as the WebGPU executor (../webgpu/lower.ts,
  * so the same fusions), each executed over typed arrays. XNOR layers run on packed bits
  * through a packed-bit kernel; float and BWN layers (weights +-1, alpha in the epilogue)
- * through the blocked float conv of src/cpu, which reads the NCHW input directly, so the
- * GPU's NHWC4 conversion steps are skipped.
+ * through the float conv kernel of src/cpu (BWN: the input added or subtracted), which reads
+ * the NCHW input directly, so the GPU's NHWC4 conversion steps are skipped.
  */
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
 import * as ref from '../../reference/index.js';
-import { paddedImage, floatConv } from '../../cpu/float-conv.js';
+import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel, paddedImage } from '../../cpu/float-conv.js';
 import type { XnorConvGeometry } from '../../cpu/geometry.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
@@ -26,8 +26,10 @@ type NCHW = [number, number, number, number];
 
 export class CpuExecutor {
   private readonly plans = new Map<number, { lowered: Lowered; values: AnyTypedArray[] }>();
-  /** Float OHWI weights of float and BWN (signs as +-1) layers, made once per layer. */
-  private readonly floatWeights = new Map<string, Float32Array>();
+  /** The kernel of float and BWN layers, made at the first; its own WebAssembly instance. */
+  private floatKernel?: Promise<FloatConvKernel>;
+  /** Weights of float and BWN layers in the float kernel's layout, made once per layer. */
+  private readonly floatWeights = new Map<string, PreparedWeights>();
   /** The NCHW value each (skipped) NHWC4 conversion would have read, by its output value. */
   private readonly nhwc4Sources = new Map<number, Ref>();
   /** Runs are serialised: a plan's buffers serve one run at a time. */
@@ -82,12 +84,10 @@ export class CpuExecutor {
       case 'conv': {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
         const g = xnorGeometry(shape);
+        const kernel = await (this.floatKernel ??= createFloatConvKernel());
         const sums = new Float32Array(shape.input[0] * shape.ho * shape.wo * shape.cout);
-        floatConv(
-          g,
-          { image: paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!)), weights: this.weightsOf(step.nodes[0]!) },
-          sums,
-        );
+        const image = paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!));
+        kernel.conv(g, image, this.weightsOf(step.nodes[0]!, g, kernel), sums);
         return convEpilogue(sums, undefined, shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'pointwise':
@@ -102,17 +102,17 @@ export class CpuExecutor {
     }
   }
 
-  /** A float layer's weights, or a BWN layer's signs as +-1, in OHWI (alpha stays in the epilogue). */
-  private weightsOf(node: string): Float32Array {
-    let ohwi = this.floatWeights.get(node);
-    if (!ohwi) {
+  /** A float layer's weights, or a BWN layer's signs (alpha stays in the epilogue), prepared for `kernel`. */
+  private weightsOf(node: string, g: XnorConvGeometry, kernel: FloatConvKernel): PreparedWeights {
+    let prepared = this.floatWeights.get(node);
+    if (!prepared) {
       const w = this.weights.get(node);
-      if (w?.kind === 'float') ohwi = ohwiFromOihw(w.weight).data;
-      else if (w?.kind === 'binary') ohwi = ohwiFromOihw(unpackWeights(w.packed)).data;
+      if (w?.kind === 'float') prepared = kernel.prepare(g, ohwiFromOihw(w.weight).data);
+      else if (w?.kind === 'binary') prepared = kernel.prepareSigns(g, ohwiFromOihw(unpackWeights(w.packed)).data);
       else throw new Error(`node "${node}": no conv weights were resolved for it`);
-      this.floatWeights.set(node, ohwi);
+      this.floatWeights.set(node, prepared);
     }
-    return ohwi;
+    return prepared;
   }
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The thread pool on browser Web Workers. Each worker runs the bundled src/cpu/worker.ts
+ * (Vite `?raw`, as in Node) from a blob: URL and serves messages; the page must allow
+ * `worker-src blob:` where it sets a Content-Security-Policy. Rows come back through shared
+ * memory on a cross-origin isolated page, else transferred with the reply (canShareMemory).
+ */
+import workerSource from './generated/worker.js?raw';
+import { type XnorKernelName, defaultKernelName } from './kernel.js';
+import { type PoolWorker, type XnorThreadPool, createThreadPool } from './thread-pool.js';
+import type { ConvReply } from './worker.js';
+
+interface Pending {
+  resolve(reply: ConvReply): void;
+  reject(error: Error): void;
+}
+
+function startWebWorker(kind: XnorKernelName): PoolWorker {
+  const url = URL.createObjectURL(
+    new Blob([`${workerSource}\nxnorCpuWorker.serveMessages(self, ${JSON.stringify(kind)});`], { type: 'text/javascript' }),
+  );
+  const worker = new Worker(url);
+  const pending = new Map<number, Pending>();
+  let death: Error | undefined;
+  const failAll = (error: Error) => {
+    death ??= error;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  worker.addEventListener('message', ({ data }: MessageEvent<ConvReply>) => {
+    pending.get(data.id)?.resolve(data);
+    pending.delete(data.id);
+  });
+  worker.addEventListener('error', (event) => failAll(new Error(`thread pool worker failed: ${event.message}`)));
+  return {
+    post(request) {
+      const reply = new Promise<ConvReply>((resolve, reject) => {
+        if (death) return reject(death);
+        pending.set(request.id, { resolve, reject });
+        worker.postMessage(request);
+      });
+      reply.catch(() => undefined); // a reply nobody waits for yet (the pool computes its own share first)
+      return () => reply;
+    },
+    async terminate() {
+      worker.terminate();
+      URL.revokeObjectURL(url);
+      failAll(new Error('thread pool: closed'));
+    },
+  };
+}
+
+export interface WebThreadPoolOptions {
+  /** Default: navigator.hardwareConcurrency. */
+  threads?: number;
+  /** Default: wasm-simd where supported. */
+  kernel?: XnorKernelName;
+}
+
+export function createWebThreadPool(options: WebThreadPoolOptions = {}): Promise<XnorThreadPool> {
+  const { threads = navigator.hardwareConcurrency || 1, kernel = defaultKernelName() } = options;
+  return createThreadPool(threads, kernel, startWebWorker);
+}

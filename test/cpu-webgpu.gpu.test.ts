@@ -1,0 +1,45 @@
+/**
+ * The two fast backends against each other (issue 5: the CPU backend agrees with the WebGPU
+ * backend on the argmax of >= 99.9% of random inputs). Their integer parts are identical, so
+ * only float rounding in the float layers and epilogues can tell them apart.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { agreement, mergeAgreement } from '../src/executor/compare.js';
+import { createRunner } from '../src/executor/runner.js';
+import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
+import { loadZooModel } from '../src/model/model.js';
+import { gpuForSuite } from './helpers/gpu.js';
+import { randomInput } from './helpers/models.js';
+import { testRng } from './helpers/random.js';
+
+const ctx = await gpuForSuite('cpu against webgpu');
+const closers: (() => void)[] = [];
+afterAll(() => closers.forEach((close) => close()));
+
+describe.skipIf(!ctx)('CPU backend against the WebGPU backend', () => {
+  it.each([
+    ['lenet5-xnor', 125, 8],
+    ['lenet5-bwn', 125, 2],
+    ['nin-xnor', 16, 2],
+  ])('%s, batches of %i x %i: same argmax on at least 99.9 percent of random inputs, logits close', async (name, batch, batches) => {
+    const rng = testRng();
+    const model = loadZooModel(name);
+    const gpu = new WebGpuExecutor(ctx!, model.graph, model.weights);
+    const cpu = await createRunner(model, 'cpu', { threads: 2 });
+    closers.push(
+      () => gpu.destroy(),
+      () => cpu.close(),
+    );
+    let total = { samples: 0, sameArgmax: 0, maxAbsDiff: 0, maxAbsReference: 0 };
+    for (let b = 0; b < batches; b++) {
+      const input = randomInput(rng, model, batch);
+      const [onGpu, onCpu] = await Promise.all([gpu.run(input), cpu.run(input)]);
+      for (const [output, expected] of onGpu) total = mergeAgreement(total, agreement(expected, onCpu.get(output)!));
+    }
+    const label = `${name}: same argmax on ${total.sameArgmax}/${total.samples}, seed ${rng.seed}`;
+    console.log(`[xnornet] ${label}, max |cpu - webgpu| ${total.maxAbsDiff.toExponential(2)}`);
+    expect(total.samples).toBe(batch * batches);
+    expect(total.sameArgmax / total.samples, label).toBeGreaterThanOrEqual(0.999);
+    if (total.sameArgmax === total.samples) expect(total.maxAbsDiff, label).toBeLessThanOrEqual(1e-3 * (1 + total.maxAbsReference));
+  });
+});
