@@ -1,69 +1,110 @@
 /**
- * `npm run bench:models`: for every zoo model on WebGPU, weight bytes as float32 vs packed,
- * activation memory of the executor's plan, and latency per batch.
+ * `npm run bench:models`: every zoo model on WebGPU and on the cpu backend (the baseline the
+ * GPU is measured against): weight bytes as float32 vs packed, activation memory of the
+ * WebGPU executor's plan, and latency per batch on each backend.
  *   --batch N      batch size (default 1)
+ *   --threads N    cpu backend threads (default: all cores)
  *   --json FILE    rows {model, backend, adapter, batch, weightBytesFloat, weightBytesPacked, activationBytes, medianMs}
+ *                  (activationBytes: WebGPU rows only)
  *   --only a,b     only these zoo names
+ * The cpu backend is timed after the GPU device is destroyed: a live Dawn device can disturb
+ * CPU timings.
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/cli/args.js';
 import { markdownTable } from '../src/cli/table.js';
+import { type Runner, createRunner } from '../src/executor/runner.js';
 import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
 import { layerCosts, totalCost } from '../src/model/costs.js';
-import { loadZooModel } from '../src/model/model.js';
+import { type Model, loadZooModel } from '../src/model/model.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { createRng } from '../src/util/random.js';
 import { withContext } from '../src/webgpu/context.js';
 import { zooNames } from '../src/zoo/index.js';
 
-const { values } = parseArgs({ options: { batch: { type: 'string' }, json: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { batch: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' }, only: { type: 'string' } },
+});
 const batch = Number(values.batch ?? 1);
+const threads = Number(values.threads ?? availableParallelism());
 const names = values.only ? values.only.split(',') : zooNames();
 
-await withContext(async (ctx) => {
-  console.log(`adapter: ${ctx.adapterName}, batch ${batch}\n`);
-  const rows = [];
+interface Row {
+  model: string;
+  backend: 'webgpu' | 'cpu';
+  adapter: string;
+  batch: number;
+  weightBytesFloat: number;
+  weightBytesPacked: number;
+  activationBytes?: number;
+  medianMs: number;
+}
+
+function randomInput(model: Model): Tensor<Float32Array> {
+  const input = Tensor.zeros([batch, ...model.graph.inputShape]);
+  const rng = createRng(5);
+  for (let i = 0; i < input.size; i++) input.data[i] = rng.normal();
+  return input;
+}
+
+/** Median of 5 runs after a warm-up run (which compiles pipelines, prepares weights). */
+async function medianRunMs(run: () => Promise<unknown>): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+}
+
+function row(name: string, model: Model, backend: Row['backend'], adapter: string, medianMs: number, activationBytes?: number): Row {
+  const cost = totalCost(layerCosts(model.graph));
+  const bytes = { weightBytesFloat: cost.floatBytes, weightBytesPacked: cost.packedBytes };
+  return { model: name, backend, adapter, batch, ...bytes, ...(activationBytes === undefined ? {} : { activationBytes }), medianMs };
+}
+
+const gpuRows = await withContext(async (ctx) => {
+  const rows: Row[] = [];
   for (const name of names) {
     const model = loadZooModel(name);
     const executor = new WebGpuExecutor(ctx, model.graph, model.weights);
-    const input = Tensor.zeros([batch, ...model.graph.inputShape]);
-    const rng = createRng(5);
-    for (let i = 0; i < input.size; i++) input.data[i] = rng.normal();
-    await executor.run(input); // compile and warm up
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      await executor.run(input);
-      times.push(performance.now() - started);
-    }
-    const stats = await executor.stats(batch);
-    const cost = totalCost(layerCosts(model.graph));
+    const input = randomInput(model);
+    const ms = await medianRunMs(() => executor.run(input));
+    rows.push(row(name, model, 'webgpu', ctx.adapterName, ms, (await executor.stats(batch)).activationBytes));
     executor.destroy();
-    rows.push({
-      model: name,
-      backend: 'webgpu',
-      adapter: ctx.adapterName,
-      batch,
-      weightBytesFloat: cost.floatBytes,
-      weightBytesPacked: cost.packedBytes,
-      activationBytes: stats.activationBytes,
-      medianMs: times.sort((a, b) => a - b)[2]!,
-    });
-    process.stderr.write(`  measured ${name}\n`);
+    process.stderr.write(`  measured ${name} on WebGPU\n`);
   }
-  console.log(
-    markdownTable(
-      ['model', 'weights float32', 'weights packed', 'smaller', 'activations (peak)', 'latency ms'],
-      rows.map((r) => [
-        r.model,
-        formatBytes(r.weightBytesFloat),
-        formatBytes(r.weightBytesPacked),
-        `${(r.weightBytesFloat / r.weightBytesPacked).toFixed(1)}x`,
-        formatBytes(r.activationBytes),
-        r.medianMs.toFixed(1),
-      ]),
-    ),
-  );
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+  return rows;
 });
+
+const cpuRows: Row[] = [];
+for (const name of names) {
+  const model = loadZooModel(name);
+  const runner: Runner = await createRunner(model, 'cpu', { threads });
+  const input = randomInput(model);
+  cpuRows.push(row(name, model, 'cpu', runner.description, await medianRunMs(() => runner.run(input))));
+  runner.close();
+  process.stderr.write(`  measured ${name} on the cpu backend\n`);
+}
+
+console.log(`WebGPU: ${gpuRows[0]?.adapter}\ncpu: ${cpuRows[0]?.adapter}\nbatch ${batch}\n`);
+console.log(
+  markdownTable(
+    ['model', 'weights float32', 'weights packed', 'smaller', 'activations (peak)', 'WebGPU ms', 'cpu ms', 'cpu / WebGPU'],
+    gpuRows.map((r, k) => [
+      r.model,
+      formatBytes(r.weightBytesFloat),
+      formatBytes(r.weightBytesPacked),
+      `${(r.weightBytesFloat / r.weightBytesPacked).toFixed(1)}x`,
+      formatBytes(r.activationBytes!),
+      r.medianMs.toFixed(1),
+      cpuRows[k]!.medianMs.toFixed(1),
+      `${(cpuRows[k]!.medianMs / r.medianMs).toFixed(2)}x`,
+    ]),
+  ),
+);
+if (values.json) writeFileSync(values.json, `${JSON.stringify([...gpuRows, ...cpuRows], null, 2)}\n`);

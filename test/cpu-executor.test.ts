@@ -40,8 +40,8 @@ describe('CPU backend against the CPU reference', () => {
     await expectAgreement(atInputSize(name, [3, 64, 64]), 2, 2);
   });
 
-  it('alexnet-xnor at 224x224, batch 1, 2 threads', async () => {
-    await expectAgreement(loadZooModel('alexnet-xnor'), 1, 2);
+  it.each(['alexnet-float', 'alexnet-bwn', 'alexnet-xnor'])('%s at 224x224, batch 1, 2 threads', async (name) => {
+    await expectAgreement(loadZooModel(name), 1, 2);
   });
 
   it('serialises concurrent runs on one executor', async () => {

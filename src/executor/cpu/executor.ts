@@ -15,7 +15,7 @@ import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor, allocate } from '../../tensor/tensor.js';
 import { batchOf } from '../input.js';
 import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
-import { type ConvShape, convEpilogue, packSigns, pointwise } from './steps.js';
+import { type ConvShape, convEpilogue, packSigns, pointwise, pool } from './steps.js';
 
 /** The integer part of an XNOR convolution: dots [M, Cout] of packed input and weights. */
 export interface XnorDotKernel {
@@ -92,11 +92,8 @@ export class CpuExecutor {
       }
       case 'pointwise':
         return pointwise(f32(step.input), step.input.shape, step.affine, step.add && f32(step.add), step.activation, f32(step.output));
-      case 'pool': {
-        const x = new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape);
-        const y = step.pool === 'max' ? ref.maxpool2d(x, step.window) : ref.avgpool2d(x, step.window);
-        return void f32(step.output).set(y.data);
-      }
+      case 'pool':
+        return pool(f32(step.input), step.input.shape as NCHW, step.pool, step.window, f32(step.output));
       case 'softmax':
         return void f32(step.output).set(ref.softmax(new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape)).data);
     }

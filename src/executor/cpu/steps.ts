@@ -6,11 +6,14 @@
 import { wordsFor } from '../../tensor/bits.js';
 import type { Activation } from '../../webgpu/kernels/pointwise.js';
 import type { Affine } from '../fold.js';
-import type { WindowParams } from '../../ops/params.js';
+import { type WindowParams, poolOutputSize } from '../../ops/params.js';
 
 type NCHW = readonly [number, number, number, number];
 
-/** Sign bits NHWC [N, H, W, words] of v = x * scale + shift (or x), and A = mean_c |v| when asked. */
+/**
+ * Sign bits NHWC [N, H, W, words] of v = x * scale + shift (or x), and A = mean_c |v| when
+ * asked. Channel by channel, so that x is read in order (per pixel, its channels lie a plane apart).
+ */
 export function packSigns(
   x: Float32Array,
   [n, c, h, w]: NCHW,
@@ -20,19 +23,20 @@ export function packSigns(
 ): void {
   const words = wordsFor(c);
   const plane = h * w;
+  const absSums = meanAbs && new Float64Array(plane);
   bits.fill(0, 0, n * plane * words);
   for (let b = 0; b < n; b++) {
-    for (let p = 0; p < plane; p++) {
-      const pixel = b * plane + p;
-      let absSum = 0;
-      for (let ch = 0; ch < c; ch++) {
-        const raw = x[(b * c + ch) * plane + p]!;
-        const v = affine ? raw * affine.scale[ch]! + affine.shift[ch]! : raw;
-        if (v >= 0) bits[pixel * words + (ch >>> 5)]! |= 1 << (ch & 31);
-        absSum += Math.abs(v);
+    absSums?.fill(0);
+    for (let ch = 0; ch < c; ch++) {
+      const [scale, shift] = affine ? [affine.scale[ch]!, affine.shift[ch]!] : [1, 0];
+      const [bit, word, from] = [1 << (ch & 31), b * plane * words + (ch >>> 5), (b * c + ch) * plane];
+      for (let p = 0; p < plane; p++) {
+        const v = affine ? x[from + p]! * scale + shift : x[from + p]!;
+        if (v >= 0) bits[word + p * words]! |= bit;
+        if (absSums) absSums[p]! += Math.abs(v);
       }
-      if (meanAbs) meanAbs[pixel] = absSum / c;
     }
+    if (meanAbs && absSums) for (let p = 0; p < plane; p++) meanAbs[b * plane + p] = absSums[p]! / c;
   }
 }
 
@@ -44,25 +48,17 @@ export interface ConvShape {
   wo: number;
 }
 
-/** Calls `visit(m, b, i, j)` for every output pixel m = (b * Ho + i) * Wo + j. */
-function forEachPixel(s: ConvShape, visit: (m: number, b: number, i: number, j: number) => void): void {
-  const [n] = s.input;
-  for (let b = 0; b < n; b++) for (let i = 0; i < s.ho; i++) for (let j = 0; j < s.wo; j++) visit((b * s.ho + i) * s.wo + j, b, i, j);
-}
-
-/** Input pixel index of tap (u, v) of output (b, i, j), or -1 in the zero padding. */
-function tapPixel(s: ConvShape, b: number, i: number, j: number, u: number, v: number): number {
+/** K of output pixel (b, i, j): mean |x| over its real taps, divided by all kh * kw taps (semantics.md). */
+function boxMean(meanAbs: Float32Array, s: ConvShape, b: number, i: number, j: number): number {
   const [, , h, w] = s.input;
-  const y = i * s.window.stride[0] + u - s.window.padding[0];
-  const x = j * s.window.stride[1] + v - s.window.padding[1];
-  return y < 0 || y >= h || x < 0 || x >= w ? -1 : (b * h + y) * w + x;
-}
-
-/** Writes the epilogue y = scale * value + shift (+ relu) of output channel o of pixel m into NCHW `out`. */
-function store(out: Float32Array, s: ConvShape, m: number, o: number, value: number, epilogue: Affine, relu: boolean): void {
-  const pixels = s.ho * s.wo;
-  const y = epilogue.scale[o]! * value + epilogue.shift[o]!;
-  out[(Math.floor(m / pixels) * s.cout + o) * pixels + (m % pixels)] = relu && y < 0 ? 0 : y;
+  const [kh, kw] = s.window.kernel;
+  const y0 = i * s.window.stride[0] - s.window.padding[0];
+  const x0 = j * s.window.stride[1] - s.window.padding[1];
+  let k = 0;
+  for (let y = Math.max(0, y0); y < Math.min(h, y0 + kh); y++) {
+    for (let x = Math.max(0, x0); x < Math.min(w, x0 + kw); x++) k += meanAbs[(b * h + y) * w + x]!;
+  }
+  return k / (kh * kw);
 }
 
 /**
@@ -77,21 +73,46 @@ export function convEpilogue(
   relu: boolean,
   out: Float32Array,
 ): void {
-  const [kh, kw] = s.window.kernel;
-  forEachPixel(s, (m, b, i, j) => {
-    let k = 1;
-    if (meanAbs) {
-      k = 0;
-      for (let u = 0; u < kh; u++) {
-        for (let v = 0; v < kw; v++) {
-          const pixel = tapPixel(s, b, i, j, u, v);
-          if (pixel >= 0) k += meanAbs[pixel]!;
-        }
+  const { scale, shift } = epilogue;
+  const plane = s.ho * s.wo;
+  for (let b = 0, m = 0; b < s.input[0]; b++) {
+    for (let p = 0; p < plane; p++, m++) {
+      const k = meanAbs ? boxMean(meanAbs, s, b, Math.floor(p / s.wo), p % s.wo) : 1;
+      const [row, at] = [m * s.cout, b * s.cout * plane + p];
+      for (let o = 0; o < s.cout; o++) {
+        const z = scale[o]! * (k * sums[row + o]!) + shift[o]!;
+        out[at + o * plane] = relu && z < 0 ? 0 : z;
       }
-      k /= kh * kw;
     }
-    for (let o = 0; o < s.cout; o++) store(out, s, m, o, k * sums[m * s.cout + o]!, epilogue, relu);
-  });
+  }
+}
+
+/**
+ * Max (padding -inf) or average (padded zeros counted: semantics.md) pooling of NCHW `x` into
+ * [N, C, Ho, Wo], taps in the reference's order, so the same floats come out.
+ */
+export function pool(x: Float32Array, [n, c, h, w]: NCHW, kind: 'max' | 'avg', window: WindowParams, out: Float32Array): void {
+  const [kh, kw] = window.kernel;
+  const [sh, sw] = window.stride;
+  const [ph, pw] = window.padding;
+  const [ho, wo] = poolOutputSize([h, w], window, 'pool');
+  for (let p = 0, at = 0; p < n * c; p++) {
+    const plane = p * h * w;
+    for (let i = 0; i < ho; i++) {
+      const [y0, y1] = [Math.max(0, i * sh - ph), Math.min(h, i * sh - ph + kh)];
+      for (let j = 0; j < wo; j++, at++) {
+        const [x0, x1] = [Math.max(0, j * sw - pw), Math.min(w, j * sw - pw + kw)];
+        let acc = kind === 'max' ? -Infinity : 0;
+        for (let y = y0; y < y1; y++) {
+          for (let xx = x0; xx < x1; xx++) {
+            const v = x[plane + y * w + xx]!;
+            acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+          }
+        }
+        out[at] = kind === 'max' ? acc : acc / (kh * kw);
+      }
+    }
+  }
 }
 
 /** v = x (* scale[c] + shift[c]) (+ other), then the activation; channels are dimension 1. */
