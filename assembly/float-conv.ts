@@ -10,8 +10,8 @@
  * BLOCK_FILTERS filters: for each k, one f32x4 per 4 filters from the panel and each pixel's
  * image(m, k) broadcast (v128.load32_splat), 8 f32x4 accumulators. Measured on the typical
  * layer (x86-64, V8; 16 xmm registers), GFLOPS: 4x8 40, 4x12 35, 6x8 34, 2x16 35, 4x4 32,
- * 8x8 27; unrolling k by 2 or 4 was slower. Blocks past the last pixel repeat it and are not
- * stored.
+ * 8x8 27; unrolling k by 2 or 4 was slower. Blocks past the range's last pixel repeat it and are
+ * not stored.
  *
  * Two GEMMs from one template, gemm<W>: W = f32, float weights, acc + x * w; W = u32, sign
  * masks (0x80000000 for -1, 0 for +1), acc + (x ^ mask), which flips x's sign bit where the
@@ -21,7 +21,7 @@
  * - image  [N, H + 2ph, W + 2pw, Cin] f32, the input zero-padded
  * - panels [ceil(Cout / BLOCK_FILTERS), K, BLOCK_FILTERS] f32 weights or u32 masks, OHWI
  *   order along K; filters past Cout zero
- * - out    [N * Ho * Wo, Cout] f32
+ * - out    [m1 - m0, Cout] f32: output pixels [m0, m1) of the N * Ho * Wo
  */
 
 const BLOCK_PIXELS = 4;
@@ -64,15 +64,14 @@ export function filterBlock(): i32 {
 }
 
 @inline function gemm<W>(
-  image: usize, panels: usize, out: usize, n: i32, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32,
+  image: usize, panels: usize, out: usize, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32, m0: i32, m1: i32,
 ): void {
-  const pixels = n * ho * wo;
   const paddedRow = wp * cin;
   const imageFloats = hp * paddedRow;
   const runBytes = <usize>(kw * cin) * 4;
   const panelBytes = <usize>(kh * kw * cin * BLOCK_FILTERS) * 4;
-  for (let mb = 0; mb < pixels; mb += BLOCK_PIXELS) {
-    const last = pixels - 1;
+  for (let mb = m0; mb < m1; mb += BLOCK_PIXELS) {
+    const last = m1 - 1;
     const p0 = windowAt(image, mb, ho, wo, imageFloats, sh * paddedRow, sw * cin);
     const p1 = windowAt(image, min(mb + 1, last), ho, wo, imageFloats, sh * paddedRow, sw * cin);
     const p2 = windowAt(image, min(mb + 2, last), ho, wo, imageFloats, sh * paddedRow, sw * cin);
@@ -106,24 +105,24 @@ export function filterBlock(): i32 {
           f += BLOCK_FILTERS * 4;
         }
       }
-      storePixel(out, mb, ob, cout, s00, s01);
-      if (mb + 1 < pixels) storePixel(out, mb + 1, ob, cout, s10, s11);
-      if (mb + 2 < pixels) storePixel(out, mb + 2, ob, cout, s20, s21);
-      if (mb + 3 < pixels) storePixel(out, mb + 3, ob, cout, s30, s31);
+      storePixel(out, mb - m0, ob, cout, s00, s01);
+      if (mb + 1 < m1) storePixel(out, mb + 1 - m0, ob, cout, s10, s11);
+      if (mb + 2 < m1) storePixel(out, mb + 2 - m0, ob, cout, s20, s21);
+      if (mb + 3 < m1) storePixel(out, mb + 3 - m0, ob, cout, s30, s31);
     }
   }
 }
 
 /** Float weights: out = image * weights. */
 export function floatGemm(
-  image: usize, panels: usize, out: usize, n: i32, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32,
+  image: usize, panels: usize, out: usize, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32, m0: i32, m1: i32,
 ): void {
-  gemm<f32>(image, panels, out, n, hp, wp, cin, cout, kh, kw, sh, sw, ho, wo);
+  gemm<f32>(image, panels, out, hp, wp, cin, cout, kh, kw, sh, sw, ho, wo, m0, m1);
 }
 
 /** BWN: sign masks, each input added or subtracted. */
 export function signGemm(
-  image: usize, panels: usize, out: usize, n: i32, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32,
+  image: usize, panels: usize, out: usize, hp: i32, wp: i32, cin: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, ho: i32, wo: i32, m0: i32, m1: i32,
 ): void {
-  gemm<u32>(image, panels, out, n, hp, wp, cin, cout, kh, kw, sh, sw, ho, wo);
+  gemm<u32>(image, panels, out, hp, wp, cin, cout, kh, kw, sh, sw, ho, wo, m0, m1);
 }

@@ -300,7 +300,7 @@ async function main(): Promise<void> {
   const pool = await createNodeThreadPool({ threads, kernel: 'wasm-simd' });
   const dots = new Int32Array(m * g.cout);
   // As the cpu backend does: workers write their rows into this shared array directly.
-  const pooledDots = pool.sharedArray(m * g.cout);
+  const pooledDots = pool.sharedArray(Int32Array, m * g.cout);
   const floats = new Float32Array(m * g.cout);
   const floatOperands = floatConvOperands(g, x, w);
   const floatKernel = await createWasmFloatKernel();
@@ -314,7 +314,7 @@ async function main(): Promise<void> {
     const entries: Entries = {
       i64: await timedEntry('xnor_conv', 'wasm, i64.popcnt GEMM', 1, conv(wasm.i64)),
       i8x16: await timedEntry('xnor_conv', 'wasm SIMD, i8x16.popcnt GEMM', 1, conv(wasm.i8x16)),
-      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.conv(g, input, weights, pooledDots)),
+      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.xnorConv(g, input, weights, pooledDots)),
       scalar: await timedEntry('xnor_conv_scalar_ts', 'scalar TypeScript', 1, conv(scalar)),
       native: nativeEntry(s, input, weights, checksum(dots), dir),
       float: await timedEntry('float_conv', 'wasm SIMD f32x4 GEMM', 1, () =>

@@ -40,3 +40,5 @@ export { type Agreement, agreement } from './executor/compare.js';
 export { zooModel, zooNames } from './zoo/index.js';
 export { CpuExecutor } from './executor/cpu/executor.js';
 export { type Backend, type Runner, BACKENDS, createRunner } from './executor/runner.js';
+export { type CpuThreadPoolOptions, createCpuThreadPool } from './cpu/platform-thread-pool.js';
+export type { CpuThreadPool } from './cpu/thread-pool.js';

@@ -113,6 +113,22 @@ describe.each(KERNELS)('%s float kernel', (name, create) => {
     expect(bwn, `seed ${d.seed}`).toEqual(run(await kernel, { ...d, weights: d.signs }, false));
   });
 
+  it.each(cases.filter((_, i) => i % 3 === 0))('partial pixel ranges give the same rows as the whole: %s', async (caseName, c) => {
+    const k = await kernel;
+    const d = caseData(caseName, c);
+    const [whole, weights] = [run(k, d, false), k.prepare(d.g, d.weights)];
+    const rng = testRng();
+    for (let trial = 0; trial < 4; trial++) {
+      const m0 = rng.int(0, outputPixels(d.g));
+      const m1 = rng.int(m0, outputPixels(d.g));
+      const out = new Float32Array((m1 - m0) * d.g.cout + 1).fill(-7);
+      k.conv(d.g, d.image, weights, out, m0, m1);
+      const range = `[${m0}, ${m1}), seeds ${d.seed} ${rng.seed}`;
+      expect(out.subarray(0, (m1 - m0) * d.g.cout), range).toEqual(whole.subarray(m0 * d.g.cout, m1 * d.g.cout));
+      expect(out.at(-1), `writes past the range ${range}`).toBe(-7);
+    }
+  });
+
   it('serves prepared weights to inputs of any batch, writing nothing past M x Cout', async () => {
     const k = await kernel;
     const rng = testRng();
@@ -141,6 +157,7 @@ describe.each(KERNELS)('%s float kernel', (name, create) => {
     expect(() => k.prepareSigns(g, new Float32Array(108).fill(1).fill(0.5, 7, 8))).toThrow('signs must be +-1, got 0.5 at 7');
     expect(() => k.conv(g, image.subarray(1), weights, out)).toThrow('image has 293 floats, expected 294');
     expect(() => k.conv(g, image, weights, out.subarray(1))).toThrow('out holds 199 floats, needs 200');
+    expect(() => k.conv(g, image, weights, out, 40, 51)).toThrow('pixel range [40, 51) is not within [0, 50)');
     expect(() => k.conv({ ...g, cout: 5 }, image, weights, new Float32Array(250))).toThrow('weights prepared for 4 filters of 27');
     const other = name === 'wasm-simd' ? createScalarFloatKernel() : await createWasmFloatKernel();
     expect(() => k.conv(g, image, other.prepare(g, new Float32Array(108)), out)).toThrow(`prepared for the ${other.name} kernel`);

@@ -4,11 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/index.js';
+import { createFloatConvKernel, paddedImage } from '../src/cpu/float-conv.js';
 import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
 import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
 import { type StartWorker, createThreadPool, splitPixels } from '../src/cpu/thread-pool.js';
-import type { ConvReply, ConvRequest } from '../src/cpu/worker.js';
+import { type ConvReply, type ConvRequest, createAnswerer } from '../src/cpu/worker.js';
 import { createWasmSimdKernel, defaultPopcountPath } from '../src/cpu/wasm-kernel.js';
 import { wasmSimdSupported } from '../src/cpu/wasm-module.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
@@ -127,14 +128,34 @@ describe.each([1, 2, 3])('thread pool of %i', (threads) => {
 
   it.each(cases.filter((_, i) => i % 3 === threads % 3))('gathers the dots of every pixel: %s', async (name, c) => {
     const { seed, g, input, weights, expected } = caseData(name, c);
-    expect(await (await pool).conv(g, input, weights), `seed ${seed}`).toEqual(expected);
+    expect(await (await pool).xnorConv(g, input, weights), `seed ${seed}`).toEqual(expected);
+  });
+
+  it.each(cases.filter((_, i) => i % 4 === threads % 4))('float and BWN convs: the sums of one float kernel exactly: %s', async (_, c) => {
+    const p = await pool;
+    const rng = testRng();
+    const g = xnorConvGeometry(c);
+    const image = paddedImage(g, randomTensor(rng, [c.n, c.cin, c.h, c.w]).data);
+    const ohwi = randomTensor(rng, [c.cout, c.kernel[0], c.kernel[1], c.cin]).data;
+    const single = await createFloatConvKernel();
+    for (const [weights, signs] of [
+      [ohwi, false],
+      [ohwi.map(sign), true],
+    ] as const) {
+      const expected = new Float32Array(outputPixels(g) * g.cout);
+      single.conv(g, image, signs ? single.prepareSigns(g, weights) : single.prepare(g, weights), expected);
+      const out = p.sharedArray(Float32Array, expected.length);
+      expect(await p.floatConv(g, image, p.prepareFloat(g, weights, signs), out), `signs ${signs}, seed ${rng.seed}`).toEqual(expected);
+    }
   });
 
   it('writes into a given array, plain or shared, and runs concurrent calls one after another', async () => {
     const p = await pool;
     const picked = cases.slice(-6).map(([name, c]) => caseData(name, c));
-    const outs = picked.map(({ expected }, k) => (k % 2 ? new Int32Array(expected.length) : p.sharedArray(expected.length)).fill(-7));
-    const results = await Promise.all(picked.map(({ g, input, weights }, k) => p.conv(g, input, weights, outs[k])));
+    const outs = picked.map(({ expected }, k) =>
+      (k % 2 ? new Int32Array(expected.length) : p.sharedArray(Int32Array, expected.length)).fill(-7),
+    );
+    const results = await Promise.all(picked.map(({ g, input, weights }, k) => p.xnorConv(g, input, weights, outs[k])));
     results.forEach((dots, k) => {
       expect(dots).toBe(outs[k]);
       expect(dots, `seed ${picked[k]!.seed}`).toEqual(picked[k]!.expected);
@@ -155,16 +176,14 @@ function inThreadWorkers(fate: 'compute' | 'error reply' | 'death') {
   let started = 0;
   const start: StartWorker = (kind) => {
     const index = started++;
-    const kernel = createXnorKernel(kind);
+    const answerer = createAnswerer(kind);
     return {
       post: (r) => () => {
         requests.push(r);
-        return kernel.then((k): ConvReply => {
+        return answerer.then((answer): ConvReply => {
           if (fate === 'death') throw new Error(`worker ${index} died`);
           if (fate === 'error reply') return { id: r.id, error: 'out of memory' };
-          const rows = r.dots ? r.dots.subarray(r.m0 * r.g.cout, r.m1 * r.g.cout) : new Int32Array((r.m1 - r.m0) * r.g.cout);
-          k.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
-          return r.dots ? { id: r.id } : { id: r.id, rows };
+          return answer(r);
         });
       },
       terminate: async () => void terminated.push(index),
@@ -191,16 +210,16 @@ describe('thread pool', () => {
 
   it('checks the arguments before any worker runs, and rejects after close', async () => {
     const pool = await createNodeThreadPool({ threads: 2, kernel: 'scalar-ts' });
-    await expect(pool.conv(small, new Uint32Array(8), new Uint32Array(2))).rejects.toThrow('xnor conv: input has 8 words, expected 9');
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toHaveLength(18);
+    await expect(pool.xnorConv(small, new Uint32Array(8), new Uint32Array(2))).rejects.toThrow('xnor conv: input has 8 words, expected 9');
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toHaveLength(18);
     await pool.close();
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('conv after close()');
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('conv after close()');
   });
 
   it('terminates every worker on close', async () => {
     const workers = inThreadWorkers('compute');
     const pool = await createThreadPool(4, 'scalar-ts', workers.start);
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toEqual(new Int32Array(18).fill(8));
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).resolves.toEqual(new Int32Array(18).fill(8));
     await pool.close();
     expect(workers.terminated.sort()).toEqual([0, 1, 2]);
   });
@@ -214,9 +233,14 @@ describe('thread pool', () => {
       const workers = inThreadWorkers('compute');
       const pool = await createThreadPool(3, 'wasm-simd', workers.start);
       expect(pool.sharesMemory).toBe(false);
-      expect(pool.sharedArray(4).buffer).toBeInstanceOf(ArrayBuffer);
-      expect(await pool.conv(g, input, weights), `seed ${seed}`).toEqual(expected);
-      expect(workers.requests.map((r) => r.dots)).toEqual([undefined, undefined]);
+      expect(pool.sharedArray(Int32Array, 4).buffer).toBeInstanceOf(ArrayBuffer);
+      expect(await pool.xnorConv(g, input, weights), `seed ${seed}`).toEqual(expected);
+      expect(workers.requests.map((r) => r.out)).toEqual([undefined, undefined]);
+      // Float convs stay on the calling thread: their weights would travel with every call.
+      const image = paddedImage(g, new Float32Array(g.n * g.cin * g.h * g.w).fill(1));
+      const sums = await pool.floatConv(g, image, pool.prepareFloat(g, new Float32Array(g.cout * g.kh * g.kw * g.cin).fill(1), true));
+      expect(sums).toHaveLength(expected.length);
+      expect(workers.requests).toHaveLength(2);
     } finally {
       delete global.crossOriginIsolated;
     }
@@ -227,10 +251,10 @@ describe('thread pool', () => {
     const { seed, g, input, weights, expected } = caseData(name, c);
     const workers = inThreadWorkers('compute');
     const pool = await createThreadPool(2, 'wasm-simd', workers.start);
-    const shared = pool.sharedArray(expected.length);
-    expect(await pool.conv(g, input, weights, shared), `seed ${seed}`).toEqual(expected);
-    expect(await pool.conv(g, input, weights), `seed ${seed}`).toEqual(expected);
-    const [direct, staged] = workers.requests.map((r) => r.dots);
+    const shared = pool.sharedArray(Int32Array, expected.length);
+    expect(await pool.xnorConv(g, input, weights, shared), `seed ${seed}`).toEqual(expected);
+    expect(await pool.xnorConv(g, input, weights), `seed ${seed}`).toEqual(expected);
+    const [direct, staged] = workers.requests.map((r) => r.out);
     expect(direct).toBe(shared);
     expect(staged?.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(staged?.buffer).not.toBe(shared.buffer);
@@ -238,13 +262,15 @@ describe('thread pool', () => {
 
   it('rejects with the error a worker replies', async () => {
     const pool = await createThreadPool(2, 'scalar-ts', inThreadWorkers('error reply').start);
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool worker: out of memory');
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool worker: out of memory');
   });
 
   it('fails the calls of a worker that died, and every call after', async () => {
     const pool = await createThreadPool(2, 'scalar-ts', inThreadWorkers('death').start);
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('worker 0 died');
-    await expect(pool.conv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('thread pool: a worker died (worker 0 died)');
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow('worker 0 died');
+    await expect(pool.xnorConv(small, new Uint32Array(9), new Uint32Array(2))).rejects.toThrow(
+      'thread pool: a worker died (worker 0 died)',
+    );
   });
 
   it('rejects a thread count that is not a positive integer', async () => {

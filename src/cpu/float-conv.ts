@@ -13,7 +13,7 @@ import wasmUrl from './generated/float-conv.wasm?url&inline';
 import { ohwiFromOihw } from '../tensor/layout.js';
 import { type Tensor, nchwDims } from '../tensor/tensor.js';
 import { type XnorConvGeometry, outputPixels } from './geometry.js';
-import { defaultKernelName } from './kernel.js';
+import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import { wasmSimdSupported } from './wasm-module.js';
 import { align16, compileInlined, ensureBytes } from './wasm-module.js';
 
@@ -47,12 +47,17 @@ export function floatConvOperands(g: XnorConvGeometry, x: Tensor<Float32Array>, 
 }
 
 /**
- * out[m * cout + o] = sum over taps and channels of image * weights, for all M output pixels.
- * Kernel row u of a pixel is kw * Cin consecutive floats in both operands; blocks past M or
- * Cout repeat the last pixel or filter and are not stored.
+ * out[(m - m0) * cout + o] = sum over taps and channels of image * weights, for output pixels
+ * m in [m0, m1) (default all M). Kernel row u of a pixel is kw * Cin consecutive floats in
+ * both operands; blocks past m1 or Cout repeat the last pixel or filter and are not stored.
  */
-export function floatConv(g: XnorConvGeometry, { image, weights }: FloatConvOperands, out: Float32Array): void {
-  const pixels = outputPixels(g);
+export function floatConv(
+  g: XnorConvGeometry,
+  { image, weights }: FloatConvOperands,
+  out: Float32Array,
+  m0 = 0,
+  m1 = outputPixels(g),
+): void {
   const [sh, sw] = g.stride;
   const paddedRow = (g.w + 2 * g.padding[1]) * g.cin;
   const paddedImage = (g.h + 2 * g.padding[0]) * paddedRow;
@@ -60,10 +65,10 @@ export function floatConv(g: XnorConvGeometry, { image, weights }: FloatConvOper
   const filter = g.kh * run;
   const pixelAt = (m: number) => {
     const plane = g.ho * g.wo;
-    const rem = Math.min(m, pixels - 1) % plane;
-    return Math.floor(Math.min(m, pixels - 1) / plane) * paddedImage + Math.floor(rem / g.wo) * sh * paddedRow + (rem % g.wo) * sw * g.cin;
+    const rem = Math.min(m, m1 - 1) % plane;
+    return Math.floor(Math.min(m, m1 - 1) / plane) * paddedImage + Math.floor(rem / g.wo) * sh * paddedRow + (rem % g.wo) * sw * g.cin;
   };
-  for (let mb = 0; mb < pixels; mb += 4) {
+  for (let mb = m0; mb < m1; mb += 4) {
     const [p0, p1, p2, p3] = [pixelAt(mb), pixelAt(mb + 1), pixelAt(mb + 2), pixelAt(mb + 3)];
     for (let ob = 0; ob < g.cout; ob += 4) {
       const f0 = ob * filter;
@@ -117,18 +122,16 @@ export function floatConv(g: XnorConvGeometry, { image, weights }: FloatConvOper
         }
       }
       const block = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-      for (let p = 0; p < 4 && mb + p < pixels; p++) {
-        for (let c = 0; c < 4 && ob + c < g.cout; c++) out[(mb + p) * g.cout + ob + c] = block[p * 4 + c]!;
+      for (let p = 0; p < 4 && mb + p < m1; p++) {
+        for (let c = 0; c < 4 && ob + c < g.cout; c++) out[(mb + p - m0) * g.cout + ob + c] = block[p * 4 + c]!;
       }
     }
   }
 }
 
-export type FloatKernelName = 'wasm-simd' | 'scalar-ts';
-
 /** A layer's weights in one kernel's layout: made once by prepare or prepareSigns, passed to each conv. */
 export interface PreparedWeights {
-  readonly kernel: FloatKernelName;
+  readonly kernel: CpuKernelName;
   /** BWN: the weights are signs, +-1. */
   readonly signs: boolean;
   readonly cout: number;
@@ -139,13 +142,16 @@ export interface PreparedWeights {
 }
 
 export interface FloatConvKernel {
-  readonly name: FloatKernelName;
+  readonly name: CpuKernelName;
   /** Float weights [Cout, kh, kw, Cin]. */
   prepare(g: XnorConvGeometry, weights: Float32Array): PreparedWeights;
   /** BWN weights: their signs +-1 [Cout, kh, kw, Cin]; the caller applies alpha. */
   prepareSigns(g: XnorConvGeometry, signs: Float32Array): PreparedWeights;
-  /** out[m * cout + o] for all M output pixels, from the padded image (paddedImage) and this kernel's weights. */
-  conv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array): void;
+  /**
+   * out[(m - m0) * cout + o] for output pixels m in [m0, m1) (default all M), from the padded
+   * image (paddedImage) and this kernel's weights.
+   */
+  conv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0?: number, m1?: number): void;
 }
 
 /**
@@ -153,9 +159,9 @@ export interface FloatConvKernel {
  * gets OHWI weights, +-1 where `signs`, and returns a copy in the kernel's layout.
  */
 function floatKernel(
-  name: FloatKernelName,
+  name: CpuKernelName,
   layout: (weights: Float32Array, cout: number, k: number, signs: boolean) => Float32Array,
-  gemm: (g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array) => void,
+  gemm: (g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0: number, m1: number) => void,
 ): FloatConvKernel {
   const prepare = (g: XnorConvGeometry, weights: Float32Array, signs: boolean): PreparedWeights => {
     const k = g.kh * g.kw * g.cin;
@@ -174,16 +180,19 @@ function floatKernel(
       if (at >= 0) throw new RangeError(`float conv: signs must be +-1, got ${signs[at]} at ${at}`);
       return prepare(g, signs, true);
     },
-    conv(g, image, weights, out) {
+    conv(g, image, weights, out, m0 = 0, m1 = outputPixels(g)) {
       const expectImage = g.n * (g.h + 2 * g.padding[0]) * (g.w + 2 * g.padding[1]) * g.cin;
       if (image.length !== expectImage) throw new RangeError(`float conv: image has ${image.length} floats, expected ${expectImage}`);
       if (weights.kernel !== name) throw new Error(`float conv: weights prepared for the ${weights.kernel} kernel, not ${name}`);
       if (weights.cout !== g.cout || weights.k !== g.kh * g.kw * g.cin) {
         throw new RangeError(`float conv: weights prepared for ${weights.cout} filters of ${weights.k}, not this layer's`);
       }
-      const size = outputPixels(g) * g.cout;
+      if (!(Number.isInteger(m0) && Number.isInteger(m1) && 0 <= m0 && m0 <= m1 && m1 <= outputPixels(g))) {
+        throw new RangeError(`float conv: pixel range [${m0}, ${m1}) is not within [0, ${outputPixels(g)})`);
+      }
+      const size = (m1 - m0) * g.cout;
       if (out.length < size) throw new RangeError(`float conv: out holds ${out.length} floats, needs ${size}`);
-      gemm(g, image, weights, out);
+      if (size > 0) gemm(g, image, weights, out, m0, m1);
     },
   };
 }
@@ -192,7 +201,7 @@ export function createScalarFloatKernel(): FloatConvKernel {
   return floatKernel(
     'scalar-ts',
     (weights) => weights.slice(),
-    (g, image, weights, out) => floatConv(g, { image, weights: weights.data }, out),
+    (g, image, weights, out, m0, m1) => floatConv(g, { image, weights: weights.data }, out, m0, m1),
   );
 }
 
@@ -208,7 +217,6 @@ type GemmArgs = [
   image: number,
   panels: number,
   out: number,
-  n: number,
   hp: number,
   wp: number,
   cin: number,
@@ -219,6 +227,8 @@ type GemmArgs = [
   sw: number,
   ho: number,
   wo: number,
+  m0: number,
+  m1: number,
 ];
 
 /** OHWI [cout, k] -> panels [ceil(cout / block), k, block], filters past cout zero. */
@@ -245,8 +255,8 @@ export async function createWasmFloatKernel(): Promise<FloatConvKernel> {
   return floatKernel(
     'wasm-simd',
     (weights, cout, k, signs) => toPanels(signs ? weights.map(signMask) : weights, cout, k, block),
-    (g, image, weights, out) => {
-      const size = outputPixels(g) * g.cout;
+    (g, image, weights, out, m0, m1) => {
+      const size = (m1 - m0) * g.cout;
       const imageAt = align16(wasm.heapBase());
       const panelsAt = align16(imageAt + image.length * 4);
       const outAt = panelsAt + weights.data.length * 4;
@@ -257,13 +267,13 @@ export async function createWasmFloatKernel(): Promise<FloatConvKernel> {
       const [ph, pw] = g.padding;
       const [sh, sw] = g.stride;
       const gemm = weights.signs ? wasm.signGemm : wasm.floatGemm;
-      gemm(imageAt, panelsAt, outAt, g.n, g.h + 2 * ph, g.w + 2 * pw, g.cin, g.cout, g.kh, g.kw, sh, sw, g.ho, g.wo);
+      gemm(imageAt, panelsAt, outAt, g.h + 2 * ph, g.w + 2 * pw, g.cin, g.cout, g.kh, g.kw, sh, sw, g.ho, g.wo, m0, m1);
       out.set(heap.subarray(outAt / 4, outAt / 4 + size));
     },
   );
 }
 
 /** wasm-simd where WebAssembly SIMD is available, else scalar-ts. */
-export async function createFloatConvKernel(kind: FloatKernelName = defaultKernelName()): Promise<FloatConvKernel> {
+export async function createFloatConvKernel(kind: CpuKernelName = defaultKernelName()): Promise<FloatConvKernel> {
   return kind === 'wasm-simd' ? createWasmFloatKernel() : createScalarFloatKernel();
 }

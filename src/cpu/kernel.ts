@@ -4,10 +4,11 @@ import { createScalarKernel } from './scalar-kernel.js';
 import { createWasmSimdKernel } from './wasm-kernel.js';
 import { wasmSimdSupported } from './wasm-module.js';
 
-export type XnorKernelName = 'wasm-simd' | 'scalar-ts';
+/** How the CPU kernels (XNOR and float) are implemented: WebAssembly SIMD, or scalar TypeScript where SIMD is missing. */
+export type CpuKernelName = 'wasm-simd' | 'scalar-ts';
 
 export interface XnorCpuKernel {
-  readonly name: XnorKernelName;
+  readonly name: CpuKernelName;
   /**
    * Integer dots sum(Wb * Ib) of output pixels [m0, m1) into out[(m - m0) * cout + o], pixel m
    * = (b * Ho + i) * Wo + j. Input bits [N, H, W, words], weights [Cout, kh, kw, words]
@@ -17,10 +18,10 @@ export interface XnorCpuKernel {
 }
 
 /** wasm-simd where WebAssembly SIMD is available, else scalar-ts. */
-export function defaultKernelName(): XnorKernelName {
+export function defaultKernelName(): CpuKernelName {
   return wasmSimdSupported() ? 'wasm-simd' : 'scalar-ts';
 }
 
-export async function createXnorKernel(kind: XnorKernelName = defaultKernelName()): Promise<XnorCpuKernel> {
+export async function createXnorKernel(kind: CpuKernelName = defaultKernelName()): Promise<XnorCpuKernel> {
   return kind === 'wasm-simd' ? createWasmSimdKernel() : createScalarKernel();
 }

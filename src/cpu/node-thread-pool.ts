@@ -12,8 +12,9 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import workerSource from './generated/worker.js?raw';
-import { type XnorKernelName, defaultKernelName } from './kernel.js';
-import { type PoolWorker, type XnorThreadPool, createThreadPool } from './thread-pool.js';
+import { type CpuKernelName, defaultKernelName } from './kernel.js';
+import type { CpuThreadPoolOptions } from './platform-thread-pool.js';
+import { type CpuThreadPool, type PoolWorker, createThreadPool } from './thread-pool.js';
 import { type ConvReply, SIGNAL } from './worker.js';
 
 /** How long the host blocks before it lets the event loop run (and learns of a dead worker). */
@@ -21,7 +22,7 @@ const WAIT_SLICE_MS = 20;
 
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-function startNodeWorker(kind: XnorKernelName): PoolWorker {
+function startNodeWorker(kind: CpuKernelName): PoolWorker {
   const signal = new Int32Array(new SharedArrayBuffer(SIGNAL.length * 4));
   const { port1: host, port2: guest } = new MessageChannel();
   const start = `
@@ -65,14 +66,7 @@ function startNodeWorker(kind: XnorKernelName): PoolWorker {
   };
 }
 
-export interface NodeThreadPoolOptions {
-  /** Default: os.availableParallelism(). */
-  threads?: number;
-  /** Default: wasm-simd where supported. */
-  kernel?: XnorKernelName;
-}
-
-export function createNodeThreadPool(options: NodeThreadPoolOptions = {}): Promise<XnorThreadPool> {
+export function createNodeThreadPool(options: CpuThreadPoolOptions = {}): Promise<CpuThreadPool> {
   const { threads = availableParallelism(), kernel = defaultKernelName() } = options;
   return createThreadPool(threads, kernel, startNodeWorker);
 }

@@ -5,8 +5,9 @@
  * memory on a cross-origin isolated page, else transferred with the reply (canShareMemory).
  */
 import workerSource from './generated/worker.js?raw';
-import { type XnorKernelName, defaultKernelName } from './kernel.js';
-import { type PoolWorker, type XnorThreadPool, createThreadPool } from './thread-pool.js';
+import { type CpuKernelName, defaultKernelName } from './kernel.js';
+import type { CpuThreadPoolOptions } from './platform-thread-pool.js';
+import { type CpuThreadPool, type PoolWorker, createThreadPool } from './thread-pool.js';
 import type { ConvReply } from './worker.js';
 
 interface Pending {
@@ -14,7 +15,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-function startWebWorker(kind: XnorKernelName): PoolWorker {
+function startWebWorker(kind: CpuKernelName): PoolWorker {
   const url = URL.createObjectURL(
     new Blob([`${workerSource}\nxnorCpuWorker.serveMessages(self, ${JSON.stringify(kind)});`], { type: 'text/javascript' }),
   );
@@ -49,14 +50,7 @@ function startWebWorker(kind: XnorKernelName): PoolWorker {
   };
 }
 
-export interface WebThreadPoolOptions {
-  /** Default: navigator.hardwareConcurrency. */
-  threads?: number;
-  /** Default: wasm-simd where supported. */
-  kernel?: XnorKernelName;
-}
-
-export function createWebThreadPool(options: WebThreadPoolOptions = {}): Promise<XnorThreadPool> {
+export function createWebThreadPool(options: CpuThreadPoolOptions = {}): Promise<CpuThreadPool> {
   const { threads = navigator.hardwareConcurrency || 1, kernel = defaultKernelName() } = options;
   return createThreadPool(threads, kernel, startWebWorker);
 }

@@ -1,5 +1,5 @@
 /**
- * The worker side of the thread pool: answers conv requests with its own kernel instance.
+ * The worker side of the thread pool: answers conv requests with its own kernel instances.
  * scripts/build-cpu.mjs bundles this module alone (global `xnorCpuWorker`); the host starts it
  * with one of two loops:
  * - serveMessages(port, kind): requests and replies as messages through the worker's event
@@ -9,24 +9,22 @@
  *   an idle worker in ~0.13 ms and its reply the host in ~0.1 ms, 10% of a typical layer's
  *   share; a futex wake-up takes a few microseconds.
  */
+import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
 import type { XnorConvGeometry } from './geometry.js';
-import { type XnorCpuKernel, type XnorKernelName, createXnorKernel } from './kernel.js';
+import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
 
-export interface ConvRequest {
-  id: number;
-  g: XnorConvGeometry;
-  input: Uint32Array;
-  weights: Uint32Array;
-  m0: number;
-  m1: number;
-  /**
-   * [M, Cout] on a SharedArrayBuffer: the worker writes rows [m0, m1) in place. Absent where
-   * memory cannot be shared (a page that is not cross-origin isolated): the reply carries them.
-   */
-  dots?: Int32Array;
-}
+/**
+ * Output pixels [m0, m1) of one convolution: an XNOR conv's dots, or a float or BWN conv's
+ * sums over the padded image (float-conv.ts). `out` is the whole [M, Cout] output on a
+ * SharedArrayBuffer: the worker writes its rows in place. Absent where memory cannot be
+ * shared (a page that is not cross-origin isolated): the reply carries the rows.
+ */
+export type ConvRequest = { id: number; g: XnorConvGeometry; m0: number; m1: number } & (
+  | { op: 'xnor'; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
+  | { op: 'float'; image: Float32Array; weights: PreparedWeights; out?: Float32Array }
+);
 
-export type ConvReply = { id: number; rows?: Int32Array } | { id: number; error: string };
+export type ConvReply = { id: number; rows?: Int32Array | Float32Array } | { id: number; error: string };
 
 /** What a browser worker's global scope offers. */
 export interface WorkerSidePort {
@@ -45,30 +43,47 @@ export interface BlockingChannel {
   reply(message: ConvReply): void;
 }
 
-function answer(kernel: XnorCpuKernel, r: ConvRequest): ConvReply {
+interface Kernels {
+  xnor: XnorCpuKernel;
+  float: FloatConvKernel;
+}
+
+/** What a worker does with each request, with its own kernel instances. */
+export async function createAnswerer(kind: CpuKernelName): Promise<(request: ConvRequest) => ConvReply> {
+  const [xnor, float] = await Promise.all([createXnorKernel(kind), createFloatConvKernel(kind)]);
+  return (request) => answer({ xnor, float }, request);
+}
+
+function answer(kernels: Kernels, r: ConvRequest): ConvReply {
   try {
-    const rows = r.dots ? r.dots.subarray(r.m0 * r.g.cout, r.m1 * r.g.cout) : new Int32Array((r.m1 - r.m0) * r.g.cout);
-    kernel.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
-    return r.dots ? { id: r.id } : { id: r.id, rows };
+    const [from, to] = [r.m0 * r.g.cout, r.m1 * r.g.cout];
+    if (r.op === 'xnor') {
+      const rows = r.out?.subarray(from, to) ?? new Int32Array(to - from);
+      kernels.xnor.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
+      return r.out ? { id: r.id } : { id: r.id, rows };
+    }
+    const rows = r.out?.subarray(from, to) ?? new Float32Array(to - from);
+    kernels.float.conv(r.g, r.image, r.weights, rows, r.m0, r.m1);
+    return r.out ? { id: r.id } : { id: r.id, rows };
   } catch (err) {
     return { id: r.id, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
-export function serveMessages(port: WorkerSidePort, kind: XnorKernelName): void {
-  const ready = createXnorKernel(kind);
+export function serveMessages(port: WorkerSidePort, kind: CpuKernelName): void {
+  const ready = createAnswerer(kind);
   port.addEventListener('message', async ({ data }) => {
-    const reply = answer(await ready, data);
+    const reply = (await ready)(data);
     port.postMessage(reply, 'rows' in reply && reply.rows ? [reply.rows.buffer] : []);
   });
 }
 
-export async function serveBlocking({ signal, receive, reply }: BlockingChannel, kind: XnorKernelName): Promise<void> {
-  const kernel = await createXnorKernel(kind);
+export async function serveBlocking({ signal, receive, reply }: BlockingChannel, kind: CpuKernelName): Promise<void> {
+  const answer = await createAnswerer(kind);
   // Pending requests first, then sleep until the next (or until stop; close() notifies).
   for (let served = 0; Atomics.load(signal, SIGNAL.stop) === 0; Atomics.wait(signal, SIGNAL.requests, served)) {
     for (; served < Atomics.load(signal, SIGNAL.requests); served++) {
-      reply(answer(kernel, receive()));
+      reply(answer(receive()));
       Atomics.store(signal, SIGNAL.done, served + 1);
       Atomics.notify(signal, SIGNAL.done);
     }

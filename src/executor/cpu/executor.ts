@@ -1,15 +1,17 @@
 /**
  * Runs a model on the CPU: the same lowered steps as the WebGPU executor (../webgpu/lower.ts,
- * so the same fusions), each executed over typed arrays. XNOR layers run on packed bits
- * through a packed-bit kernel; float and BWN layers (weights +-1, alpha in the epilogue)
- * through the float conv kernel of src/cpu (BWN: the input added or subtracted), which reads
- * the NCHW input directly, so the GPU's NHWC4 conversion steps are skipped.
+ * so the same fusions), each executed over typed arrays. The convolutions go to a thread pool
+ * (src/cpu/thread-pool.ts): XNOR layers on packed bits; float and BWN layers (weights +-1,
+ * alpha in the epilogue) through the float conv kernel (BWN: the input added or subtracted),
+ * which reads the NCHW input directly, so the GPU's NHWC4 conversion steps are skipped. The
+ * other steps run in TypeScript on the calling thread (./steps.ts).
  */
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
 import * as ref from '../../reference/index.js';
-import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel, paddedImage } from '../../cpu/float-conv.js';
-import type { XnorConvGeometry } from '../../cpu/geometry.js';
+import { type PreparedWeights, paddedImage } from '../../cpu/float-conv.js';
+import { type XnorConvGeometry, outputPixels } from '../../cpu/geometry.js';
+import type { CpuThreadPool } from '../../cpu/thread-pool.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor, allocate } from '../../tensor/tensor.js';
@@ -17,28 +19,24 @@ import { batchOf } from '../input.js';
 import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
 import { type ConvShape, convEpilogue, packSigns, pointwise, pool } from './steps.js';
 
-/** The integer part of an XNOR convolution: dots [M, Cout] of packed input and weights. */
-export interface XnorDotKernel {
-  dots(shape: ConvShape, input: Uint32Array, weights: Uint32Array): Promise<Int32Array>;
-}
-
 type NCHW = [number, number, number, number];
 
 export class CpuExecutor {
   private readonly plans = new Map<number, { lowered: Lowered; values: AnyTypedArray[] }>();
-  /** The kernel of float and BWN layers, made at the first; its own WebAssembly instance. */
-  private floatKernel?: Promise<FloatConvKernel>;
   /** Weights of float and BWN layers in the float kernel's layout, made once per layer. */
   private readonly floatWeights = new Map<string, PreparedWeights>();
   /** The NCHW value each (skipped) NHWC4 conversion would have read, by its output value. */
   private readonly nhwc4Sources = new Map<number, Ref>();
   /** Runs are serialised: a plan's buffers serve one run at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** One output array for every conv of each kind, shared memory where the pool shares it (workers write into it). */
+  private dots = new Int32Array(0);
+  private sums = new Float32Array(0);
 
   constructor(
     readonly graph: Graph,
     private readonly weights: ModelWeights,
-    private readonly xnor: XnorDotKernel,
+    private readonly pool: CpuThreadPool,
   ) {}
 
   run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
@@ -78,16 +76,19 @@ export class CpuExecutor {
       case 'xnorConv': {
         const [n, h, w] = step.input.shape as NCHW;
         const shape = convShape([n, step.inChannels, h, w], step.output.shape as NCHW, step.window);
-        const dots = await this.xnor.dots(shape, u32(step.input), step.weights.bits.data);
+        const g = xnorGeometry(shape);
+        const size = outputPixels(g) * g.cout;
+        if (this.dots.length < size) this.dots = this.pool.sharedArray(Int32Array, size);
+        const dots = await this.pool.xnorConv(g, u32(step.input), step.weights.bits.data, this.dots.subarray(0, size));
         return convEpilogue(dots, step.meanAbs && f32(step.meanAbs), shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'conv': {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
         const g = xnorGeometry(shape);
-        const kernel = await (this.floatKernel ??= createFloatConvKernel());
-        const sums = new Float32Array(shape.input[0] * shape.ho * shape.wo * shape.cout);
+        const size = outputPixels(g) * g.cout;
+        if (this.sums.length < size) this.sums = this.pool.sharedArray(Float32Array, size);
         const image = paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!));
-        kernel.conv(g, image, this.weightsOf(step.nodes[0]!, g, kernel), sums);
+        const sums = await this.pool.floatConv(g, image, this.weightsOf(step.nodes[0]!, g), this.sums.subarray(0, size));
         return convEpilogue(sums, undefined, shape, step.epilogue, step.relu, f32(step.output));
       }
       case 'pointwise':
@@ -99,13 +100,13 @@ export class CpuExecutor {
     }
   }
 
-  /** A float layer's weights, or a BWN layer's signs (alpha stays in the epilogue), prepared for `kernel`. */
-  private weightsOf(node: string, g: XnorConvGeometry, kernel: FloatConvKernel): PreparedWeights {
+  /** A float layer's weights, or a BWN layer's signs (alpha stays in the epilogue), prepared for the pool's float kernels. */
+  private weightsOf(node: string, g: XnorConvGeometry): PreparedWeights {
     let prepared = this.floatWeights.get(node);
     if (!prepared) {
       const w = this.weights.get(node);
-      if (w?.kind === 'float') prepared = kernel.prepare(g, ohwiFromOihw(w.weight).data);
-      else if (w?.kind === 'binary') prepared = kernel.prepareSigns(g, ohwiFromOihw(unpackWeights(w.packed)).data);
+      if (w?.kind === 'float') prepared = this.pool.prepareFloat(g, ohwiFromOihw(w.weight).data, false);
+      else if (w?.kind === 'binary') prepared = this.pool.prepareFloat(g, ohwiFromOihw(unpackWeights(w.packed)).data, true);
       else throw new Error(`node "${node}": no conv weights were resolved for it`);
       this.floatWeights.set(node, prepared);
     }
