@@ -1,11 +1,11 @@
 /** The browser paths (navigator.gpu, models fetched by URL) in headless Chromium on SwiftShader. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runReference } from '../src/executor/reference.js';
-import { agreement } from '../src/executor/compare.js';
 import { loadZooModel } from '../src/model/model.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { packCheck, runModelFromUrl, runModelOnCpu } from './browser/pack-check.js';
+import { expectNetworksAgree } from './helpers/agreement.js';
 import { randomTensor } from './helpers/random.js';
 import { type BrowserPage, openPageWith } from './helpers/browser.js';
 import { testRng } from './helpers/random.js';
@@ -53,9 +53,7 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
       [[...input.data], [...input.shape]] as const,
     );
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
-    const a = agreement(expected, new Tensor(Float32Array.from(output), [3, 10]));
-    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(3);
-    expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
+    expectNetworksAgree([[expected, new Tensor(Float32Array.from(output), [3, 10])]], true, `lenet5-xnor in the page, seed ${rng.seed}`);
   });
 
   it.each([
@@ -75,8 +73,10 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
     expect(three.description).toMatch(new RegExp(`on 3 thread\\(s\\), ${memory}`));
     expect(three.output, `seed ${rng.seed}`).toEqual(one.output);
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
-    const a = agreement(expected, new Tensor(Float32Array.from(three.output), [4, 10]));
-    expect(a.sameArgmax, `seed ${rng.seed}`).toBe(4);
-    expect(a.maxAbsDiff, `seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
+    expectNetworksAgree(
+      [[expected, new Tensor(Float32Array.from(three.output), [4, 10])]],
+      true,
+      `lenet5-xnor on Web Workers, seed ${rng.seed}`,
+    );
   });
 });

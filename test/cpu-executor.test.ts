@@ -3,11 +3,11 @@
  * the CPU float reference, on the zoo models, with 1 and 2 threads.
  */
 import { describe, expect, it } from 'vitest';
-import { agreement } from '../src/executor/compare.js';
 import { runReference } from '../src/executor/reference.js';
 import { createRunner } from '../src/executor/runner.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { expectNetworksAgree, hasBinaryActivations } from './helpers/agreement.js';
 import { atInputSize, randomInput } from './helpers/models.js';
 import { testRng } from './helpers/random.js';
 
@@ -17,11 +17,10 @@ async function expectAgreement(model: Model, batch: number, threads: number) {
   const runner = await createRunner(model, 'cpu', { threads });
   try {
     const out = await runner.run(input);
-    for (const [name, expected] of runReference(model.graph, model.weights, input)) {
-      const a = agreement(expected, out.get(name)!);
-      expect(a.sameArgmax, `${model.source} seed ${rng.seed}`).toBe(a.samples);
-      expect(a.maxAbsDiff, `${model.source} seed ${rng.seed}`).toBeLessThanOrEqual(1e-3 * (1 + a.maxAbsReference));
-    }
+    const pairs = [...runReference(model.graph, model.weights, input)].map(
+      ([name, expected]): [Tensor<Float32Array>, Tensor<Float32Array>] => [expected, out.get(name)!],
+    );
+    expectNetworksAgree(pairs, hasBinaryActivations(model.graph), `${model.source}, seed ${rng.seed}`);
   } finally {
     runner.close();
   }
