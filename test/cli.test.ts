@@ -43,13 +43,16 @@ describe('xnornet CLI', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('the library runs the cpu backend on worker threads from an ES module script, which then exits', async () => {
+  it.each([
+    ['closes the runner', 'runner.close();'],
+    ['forgets to close the runner', ''],
+  ])('the library runs the cpu backend on worker threads from an ES module script that %s, which then exits', async (_, close) => {
     const script = [
       "import { createRunner, loadModel, Tensor } from './dist/index.js';",
       "const runner = await createRunner(await loadModel('zoo:lenet5-xnor'), 'cpu', { threads: 2 });",
       'const out = await runner.run(new Tensor(new Float32Array(2 * 784), [2, 1, 28, 28]));',
       'console.log(runner.description, JSON.stringify([...out.values()][0].shape));',
-      'runner.close();',
+      close,
     ].join('\n');
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { timeout: 20_000 });
     expect(stdout).toMatch(/on 2 thread\(s\), shared memory \[2,10\]/);

@@ -37,6 +37,9 @@ function startNodeWorker(kind: CpuKernelName): PoolWorker {
     workerData: { signal, port: guest },
     transferList: [guest],
   });
+  // Idle workers do not keep the process alive: one that forgets close() still exits. A call
+  // in progress does, as its caller waits in Atomics.wait or on setImmediate.
+  worker.unref();
   let death: Error | undefined;
   worker.on('error', (err) => (death ??= err));
   worker.on('exit', (code) => (death ??= new Error(`thread pool worker exited with code ${code}`)));
