@@ -8,12 +8,14 @@ import { createFloatConvKernel, paddedImage } from '../src/cpu/float-conv.js';
 import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
 import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
-import { type StartWorker, createThreadPool, splitPixels } from '../src/cpu/thread-pool.js';
+import { type StepTask, runStepTask, unitsOf } from '../src/cpu/steps.js';
+import { type Rows, type RowsType, type StartWorker, createThreadPool, splitRange } from '../src/cpu/thread-pool.js';
 import { type ConvReply, type ConvRequest, createAnswerer } from '../src/cpu/worker.js';
 import { createWasmSimdKernel, defaultPopcountPath } from '../src/cpu/wasm-kernel.js';
 import { wasmSimdSupported } from '../src/cpu/wasm-module.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import type { Rng } from '../src/util/random.js';
 import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
 import { pixelMajor } from './helpers/pixel-major.js';
 import { randomTensor, testRng } from './helpers/random.js';
@@ -122,6 +124,54 @@ describe.each(KERNELS)('%s kernel', (_, create) => {
   });
 });
 
+/** One task of each step kind, each large enough for the pool to split; arrays from `alloc`. */
+function largeSteps(rng: Rng, alloc: <A extends Rows>(type: RowsType<A>, length: number) => A): StepTask[] {
+  const floats = (length: number) => alloc(Float32Array, length).map(() => rng.normal());
+  const affine = (c: number) => ({
+    scale: Float32Array.from({ length: c }, () => rng.normal()),
+    shift: Float32Array.from({ length: c }, () => rng.normal()),
+  });
+  const window = { kernel: [3, 3] as [number, number], stride: [2, 2] as [number, number], padding: [1, 1] as [number, number] };
+  const shape = { input: [2, 32, 16, 16] as const, cout: 128, window: { ...window, stride: [1, 1] as [number, number] }, ho: 16, wo: 16 };
+  const dots = alloc(Int32Array, 2 * 256 * 128).map(() => rng.int(-288, 288));
+  return [
+    {
+      op: 'pack',
+      x: floats(2 * 64 * 32 * 32),
+      shape: [2, 64, 32, 32],
+      affine: affine(64),
+      bits: alloc(Uint32Array, 2 * 32 * 32 * 2),
+      meanAbs: alloc(Float32Array, 2 * 32 * 32),
+    },
+    { op: 'pool', x: floats(2 * 16 * 64 * 64), shape: [2, 16, 64, 64], kind: 'max', window, out: alloc(Float32Array, 2 * 16 * 32 * 32) },
+    { op: 'pool', x: floats(2 * 16 * 64 * 64), shape: [2, 16, 64, 64], kind: 'avg', window, out: alloc(Float32Array, 2 * 16 * 32 * 32) },
+    {
+      op: 'pointwise',
+      x: floats(65536),
+      shape: [2, 8, 64, 64],
+      affine: affine(8),
+      add: floats(65536),
+      activation: { kind: 'relu' },
+      out: alloc(Float32Array, 65536),
+    },
+    {
+      op: 'epilogue',
+      sums: dots,
+      meanAbs: floats(2 * 16 * 16).map(Math.abs),
+      shape,
+      epilogue: affine(128),
+      relu: true,
+      out: alloc(Float32Array, 2 * 128 * 256),
+    },
+  ];
+}
+
+/** `task` writing into `writes` (in unitsOf's order) instead. */
+function withWrites(task: StepTask, writes: (Float32Array | Uint32Array)[]): StepTask {
+  if (task.op === 'pack') return { ...task, bits: writes[0] as Uint32Array, ...(task.meanAbs && { meanAbs: writes[1] as Float32Array }) };
+  return { ...task, out: writes[0] as Float32Array };
+}
+
 describe.each([1, 2, 3])('thread pool of %i', (threads) => {
   const pool = createNodeThreadPool({ threads });
   afterAll(async () => (await pool).close());
@@ -162,6 +212,19 @@ describe.each([1, 2, 3])('thread pool of %i', (threads) => {
     });
   });
 
+  it('steps between convolutions: the same values as on the calling thread alone', async () => {
+    const p = await pool;
+    const rng = testRng();
+    for (const task of largeSteps(rng, (type, length) => p.sharedArray(type, length))) {
+      const { count, writes } = unitsOf(task);
+      const alone = writes.map((a) => a.slice().fill(0));
+      runStepTask(withWrites(task, alone), 0, count);
+      writes.forEach((a) => a.fill(7));
+      await p.step(task);
+      writes.forEach((a, k) => expect(a, `${task.op}, seed ${rng.seed}`).toEqual(alone[k]));
+    }
+  });
+
   it('uses the default kernel, and shared memory', async () => {
     expect((await pool).sharesMemory).toBe(true);
     expect((await pool).threads).toBe(threads);
@@ -195,17 +258,21 @@ function inThreadWorkers(fate: 'compute' | 'error reply' | 'death') {
 describe('thread pool', () => {
   const small = xnorConvGeometry({ n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] });
 
-  it('splits pixels into contiguous ranges of whole 4-pixel blocks', () => {
-    expect(splitPixels(1568, 2)).toEqual([
+  it('splits units into contiguous ranges of whole aligned blocks', () => {
+    expect(splitRange(1568, 2, 4)).toEqual([
       [0, 784],
       [784, 1568],
     ]);
-    expect(splitPixels(10, 3)).toEqual([
+    expect(splitRange(10, 3, 4)).toEqual([
       [0, 4],
       [4, 8],
       [8, 10],
     ]);
-    expect(splitPixels(3, 4)).toEqual([[0, 3]]);
+    expect(splitRange(3, 4, 4)).toEqual([[0, 3]]);
+    expect(splitRange(40, 2, 16)).toEqual([
+      [0, 32],
+      [32, 40],
+    ]);
   });
 
   it('checks the arguments before any worker runs, and rejects after close', async () => {
@@ -235,7 +302,7 @@ describe('thread pool', () => {
       expect(pool.sharesMemory).toBe(false);
       expect(pool.sharedArray(Int32Array, 4).buffer).toBeInstanceOf(ArrayBuffer);
       expect(await pool.xnorConv(g, input, weights), `seed ${seed}`).toEqual(expected);
-      expect(workers.requests.map((r) => r.out)).toEqual([undefined, undefined]);
+      expect(workers.requests.map((r) => ('out' in r ? r.out : undefined))).toEqual([undefined, undefined]);
       // Float convs stay on the calling thread: their weights would travel with every call.
       const image = paddedImage(g, new Float32Array(g.n * g.cin * g.h * g.w).fill(1));
       const sums = await pool.floatConv(g, image, pool.prepareFloat(g, new Float32Array(g.cout * g.kh * g.kw * g.cin).fill(1), true));
@@ -254,10 +321,33 @@ describe('thread pool', () => {
     const shared = pool.sharedArray(Int32Array, expected.length);
     expect(await pool.xnorConv(g, input, weights, shared), `seed ${seed}`).toEqual(expected);
     expect(await pool.xnorConv(g, input, weights), `seed ${seed}`).toEqual(expected);
-    const [direct, staged] = workers.requests.map((r) => r.out);
+    const [direct, staged] = workers.requests.map((r) => ('out' in r ? r.out : undefined));
     expect(direct).toBe(shared);
     expect(staged?.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(staged?.buffer).not.toBe(shared.buffer);
+  });
+
+  it('splits a large step over the workers, and leaves a small one, or one on unshared memory, to the calling thread', async () => {
+    const workers = inThreadWorkers('compute');
+    const pool = await createThreadPool(3, 'scalar-ts', workers.start);
+    const rng = testRng();
+    const [pack] = largeSteps(rng, (type, length) => pool.sharedArray(type, length));
+    await pool.step(pack!);
+    expect(workers.requests.map((r) => [r.op, r.m0, r.m1])).toEqual([
+      ['pack', 688, 1376],
+      ['pack', 1376, 2048],
+    ]);
+    const small = {
+      op: 'pointwise',
+      x: new Float32Array(64),
+      shape: [1, 4, 4, 4],
+      activation: { kind: 'relu' },
+      out: pool.sharedArray(Float32Array, 64),
+    } as const;
+    await pool.step({ ...small, shape: [...small.shape] });
+    const [unshared] = largeSteps(rng, (type, length) => new type(length));
+    await pool.step(unshared!);
+    expect(workers.requests).toHaveLength(2);
   });
 
   it('rejects with the error a worker replies', async () => {

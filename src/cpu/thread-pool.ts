@@ -1,6 +1,7 @@
 /**
  * Splits the output pixels of one convolution across threads, each with its own kernel
- * instances, into one [M, Cout] array: XNOR convs (dots) and float or BWN convs (sums). The
+ * instances, into one [M, Cout] array: XNOR convs (dots) and float or BWN convs (sums); and
+ * the steps between convolutions (steps.ts) by ranges of their output. The
  * calling thread computes the first share itself (it would only wait otherwise) and
  * threads - 1 workers the rest, so a pool of 1 has no worker. Platform-free: a PoolWorker
  * adapts a Node worker thread (node-thread-pool.ts) or a browser Web Worker (web-thread-pool.ts).
@@ -15,9 +16,10 @@
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
 import { type XnorConvGeometry, checkConvArgs, outputPixels } from './geometry.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
+import { type StepTask, runStepTask, unitsOf } from './steps.js';
 import type { ConvReply, ConvRequest } from './worker.js';
 
-type Rows = Int32Array | Float32Array;
+export type Rows = Int32Array | Float32Array | Uint32Array;
 
 export interface CpuThreadPool {
   readonly threads: number;
@@ -37,13 +39,18 @@ export interface CpuThreadPool {
   prepareFloat(g: XnorConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights;
   /** Sums [M, Cout] of a float or BWN conv over the padded image (float-conv.ts), into `out` or a new array. */
   floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array>;
+  /**
+   * A step between convolutions (steps.ts), split over the threads when it is large enough
+   * and writes only shared memory (arrays from sharedArray()), else on the calling thread.
+   */
+  step(task: StepTask): Promise<void>;
   /** An array for `out` that the workers write into directly where memory can be shared. */
   sharedArray<A extends Rows>(type: RowsType<A>, length: number): A;
   /** Ends the workers; calls after this reject, as do calls after a worker died. */
   close(): Promise<void>;
 }
 
-type RowsType<A extends Rows> = {
+export type RowsType<A extends Rows> = {
   new (length: number): A;
   new (buffer: ArrayBufferLike, offset: number, length: number): A;
   BYTES_PER_ELEMENT: number;
@@ -61,11 +68,14 @@ export interface PoolWorker {
 
 export type StartWorker = (kind: CpuKernelName) => PoolWorker;
 
-/** [m0, m1) of each thread: contiguous, multiples of 4 pixels (whole wasm register blocks) but the last. */
-export function splitPixels(pixels: number, threads: number): [number, number][] {
-  const chunk = Math.ceil(pixels / threads / 4) * 4;
+/**
+ * [from, to) of each thread: contiguous, multiples of `align` units but the last (4 pixels:
+ * whole wasm register blocks; 16 values: whole cache lines).
+ */
+export function splitRange(count: number, threads: number, align: number): [number, number][] {
+  const chunk = Math.ceil(count / threads / align) * align;
   const ranges: [number, number][] = [];
-  for (let m0 = 0; m0 < pixels; m0 += chunk) ranges.push([m0, Math.min(m0 + chunk, pixels)]);
+  for (let from = 0; from < count; from += chunk) ranges.push([from, Math.min(from + chunk, count)]);
   return ranges;
 }
 
@@ -82,17 +92,24 @@ export async function createThreadPool(threads: number, kind: CpuKernelName, sta
   return new ThreadPool(threads, kind, { xnor, float }, startWorker);
 }
 
-/** One convolution as the pool splits it. */
+/**
+ * One task as the pool splits it: `count` units in ranges of whole multiples of `align`. A
+ * convolution's workers write rows of `out` (`width` values a unit) into shared memory, or
+ * send them back; a step's write the shared arrays in its task themselves.
+ */
 interface Job<A extends Rows> {
-  g: XnorConvGeometry;
-  out: A;
-  /** Whether workers may take shares. */
+  count: number;
+  align: number;
   split: boolean;
-  /** Computes pixels [m0, m1) into `rows` on the calling thread. */
-  here(rows: A, m0: number, m1: number): void;
-  /** A worker's request for pixels [m0, m1), writing into shared `out` when given. */
-  request(id: number, m0: number, m1: number, out: A | undefined): ConvRequest;
+  out?: { rows: A; width: number };
+  /** Units [from, to) on the calling thread. */
+  here(from: number, to: number): void;
+  /** A worker's request for units [from, to), a convolution's writing into `shared` when given. */
+  request(id: number, from: number, to: number, shared: A | undefined): ConvRequest;
 }
+
+/** Values a step must read before splitting it pays: a worker's share costs ~20-50 us to hand over and collect. */
+const SPLIT_MIN_VALUES = 1 << 16;
 
 class ThreadPool implements CpuThreadPool {
   readonly sharesMemory = canShareMemory();
@@ -122,18 +139,20 @@ class ThreadPool implements CpuThreadPool {
     return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT), 0, length);
   }
 
-  xnorConv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array> {
-    return this.#queue(() => {
-      const job: Job<Int32Array> = {
-        g,
-        out: out ?? new Int32Array(outputPixels(g) * g.cout),
+  async xnorConv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array> {
+    const rows = out ?? new Int32Array(outputPixels(g) * g.cout);
+    await this.#queue(() => {
+      checkConvArgs(g, input, weights, rows, 0, outputPixels(g));
+      return {
+        count: outputPixels(g),
+        align: 4,
         split: true,
-        here: (rows, m0, m1) => this.#kernels.xnor.conv(g, input, weights, rows, m0, m1),
+        out: { rows, width: g.cout },
+        here: (m0, m1) => this.#kernels.xnor.conv(g, input, weights, rows.subarray(m0 * g.cout, m1 * g.cout), m0, m1),
         request: (id, m0, m1, shared) => ({ op: 'xnor', id, g, m0, m1, input, weights, ...(shared && { out: shared }) }),
       };
-      checkConvArgs(g, input, weights, job.out, 0, outputPixels(g));
-      return job;
     });
+    return rows;
   }
 
   prepareFloat(g: XnorConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights {
@@ -144,46 +163,70 @@ class ThreadPool implements CpuThreadPool {
     return { ...prepared, data };
   }
 
-  floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array> {
-    return this.#queue(() => ({
-      g,
-      out: out ?? new Float32Array(outputPixels(g) * g.cout),
+  async floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array> {
+    const rows = out ?? new Float32Array(outputPixels(g) * g.cout);
+    await this.#queue(() => ({
+      count: outputPixels(g),
+      align: 4,
       split: this.sharesMemory,
-      here: (rows, m0, m1) => this.#kernels.float.conv(g, image, weights, rows, m0, m1),
+      out: { rows, width: g.cout },
+      here: (m0, m1) => this.#kernels.float.conv(g, image, weights, rows.subarray(m0 * g.cout, m1 * g.cout), m0, m1),
       request: (id, m0, m1, shared) => ({ op: 'float', id, g, m0, m1, image, weights, ...(shared && { out: shared }) }),
     }));
+    return rows;
+  }
+
+  step(task: StepTask): Promise<void> {
+    return this.#queue(() => {
+      const { count, perUnit, writes } = unitsOf(task);
+      return {
+        count,
+        align: 16,
+        split: this.sharesMemory && count * perUnit >= SPLIT_MIN_VALUES && writes.every(isShared),
+        here: (from, to) => runStepTask(task, from, to),
+        request: (id, from, to) => ({ ...task, id, m0: from, m1: to }),
+      };
+    });
   }
 
   /** Runs the job made by `make` after the previous one; `make` checks the arguments, so they are checked when the job starts. */
-  #queue<A extends Rows>(make: () => Job<A>): Promise<A> {
+  #queue<A extends Rows>(make: () => Job<A>): Promise<void> {
     const done = this.#previous.catch(() => undefined).then(() => this.#run(make()));
     this.#previous = done;
     return done;
   }
 
-  async #run<A extends Rows>({ g, out, split, here, request }: Job<A>): Promise<A> {
+  async #run<A extends Rows>({ count, align, split, out, here, request }: Job<A>): Promise<void> {
     if (this.#closed) throw new Error('thread pool: conv after close()');
     if (this.#failure) throw new Error(`thread pool: a worker died (${this.#failure.message})`);
-    const [[m0, m1] = [0, 0], ...workerRanges] = splitPixels(outputPixels(g), split ? this.threads : 1);
-    const shared = workerRanges.length > 0 && this.sharesMemory ? this.#sharedTarget(out, outputPixels(g) * g.cout) : undefined;
+    const [[m0, m1] = [0, 0], ...workerRanges] = splitRange(count, split ? this.threads : 1, align);
+    const shared = out && workerRanges.length > 0 && this.sharesMemory ? this.#sharedTarget(out.rows, count * out.width) : undefined;
     const replies = workerRanges.map(([w0, w1], worker) => this.#workers[worker]!.post(request(this.#nextId++, w0, w1, shared)));
-    here(out.subarray(m0 * g.cout, m1 * g.cout) as A, m0, m1);
+    here(m0, m1);
     // Every reply is taken, even after an error, so that none is left for the next call.
     let error: Error | undefined;
     for (const [k, waitForReply] of replies.entries()) {
-      const [from, to] = [workerRanges[k]![0] * g.cout, workerRanges[k]![1] * g.cout];
       try {
         const reply = await waitForReply();
         if ('error' in reply) error ??= new Error(`thread pool worker: ${reply.error}`);
-        else if (reply.rows) out.set(reply.rows, from);
-        else if (shared !== out) out.set(shared!.subarray(from, to), from);
+        else if (out) this.#place(out, reply, shared, workerRanges[k]!);
       } catch (err) {
         this.#failure ??= err as Error;
         error ??= err as Error;
       }
     }
     if (error) throw error;
-    return out;
+  }
+
+  /** A worker's rows of a convolution into `out`: from its reply, or from the staging buffer. */
+  #place<A extends Rows>(
+    { rows, width }: { rows: A; width: number },
+    reply: ConvReply,
+    shared: A | undefined,
+    [from, to]: [number, number],
+  ): void {
+    if ('rows' in reply && reply.rows) rows.set(reply.rows, from * width);
+    else if (shared !== rows) rows.set(shared!.subarray(from * width, to * width), from * width);
   }
 
   /** Where the workers write: `out` itself when shared, else a view of the staging buffer. */

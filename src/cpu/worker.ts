@@ -12,16 +12,19 @@
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
 import type { XnorConvGeometry } from './geometry.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
+import { type StepTask, runStepTask } from './steps.js';
 
 /**
- * Output pixels [m0, m1) of one convolution: an XNOR conv's dots, or a float or BWN conv's
- * sums over the padded image (float-conv.ts). `out` is the whole [M, Cout] output on a
- * SharedArrayBuffer: the worker writes its rows in place. Absent where memory cannot be
- * shared (a page that is not cross-origin isolated): the reply carries the rows.
+ * Units [m0, m1) of one task. Output pixels of a convolution: an XNOR conv's dots, or a float
+ * or BWN conv's sums over the padded image (float-conv.ts); `out` is the whole [M, Cout]
+ * output on a SharedArrayBuffer, the worker writes its rows in place; where memory cannot be
+ * shared (a page that is not cross-origin isolated) XNOR requests have no `out` and the reply
+ * carries the rows. Or a step between convolutions (steps.ts), its output shared.
  */
-export type ConvRequest = { id: number; g: XnorConvGeometry; m0: number; m1: number } & (
-  | { op: 'xnor'; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
-  | { op: 'float'; image: Float32Array; weights: PreparedWeights; out?: Float32Array }
+export type ConvRequest = { id: number; m0: number; m1: number } & (
+  | { op: 'xnor'; g: XnorConvGeometry; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
+  | { op: 'float'; g: XnorConvGeometry; image: Float32Array; weights: PreparedWeights; out?: Float32Array }
+  | StepTask
 );
 
 export type ConvReply = { id: number; rows?: Int32Array | Float32Array } | { id: number; error: string };
@@ -56,6 +59,10 @@ export async function createAnswerer(kind: CpuKernelName): Promise<(request: Con
 
 function answer(kernels: Kernels, r: ConvRequest): ConvReply {
   try {
+    if (r.op !== 'xnor' && r.op !== 'float') {
+      runStepTask(r, r.m0, r.m1);
+      return { id: r.id };
+    }
     const [from, to] = [r.m0 * r.g.cout, r.m1 * r.g.cout];
     if (r.op === 'xnor') {
       const rows = r.out?.subarray(from, to) ?? new Int32Array(to - from);

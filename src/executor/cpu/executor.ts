@@ -4,7 +4,8 @@
  * (src/cpu/thread-pool.ts): XNOR layers on packed bits; float and BWN layers (weights +-1,
  * alpha in the epilogue) through the float conv kernel (BWN: the input added or subtracted),
  * which reads the NCHW input directly, so the GPU's NHWC4 conversion steps are skipped. The
- * other steps run in TypeScript on the calling thread (./steps.ts).
+ * steps between them (src/cpu/steps.ts) go to the pool too, split where they are large. Values
+ * live in shared memory where the pool shares it, so that workers write them in place.
  */
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
@@ -14,10 +15,10 @@ import { type XnorConvGeometry, outputPixels } from '../../cpu/geometry.js';
 import type { CpuThreadPool } from '../../cpu/thread-pool.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
-import { type AnyTypedArray, Tensor, allocate } from '../../tensor/tensor.js';
+import { type AnyTypedArray, Tensor } from '../../tensor/tensor.js';
 import { batchOf } from '../input.js';
 import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
-import { type ConvShape, convEpilogue, packSigns, pointwise, pool } from './steps.js';
+import { type ConvShape } from '../../cpu/steps.js';
 
 type NCHW = [number, number, number, number];
 
@@ -52,7 +53,11 @@ export class CpuExecutor {
       const lowered = lower(this.graph, this.weights, batch);
       // The NHWC4 copies are for the GPU kernels only: no memory for them here.
       const skipped = new Set(lowered.steps.flatMap((s) => (s.kind === 'nhwc4' ? [s.output.value] : [])));
-      plan = { lowered, values: lowered.values.map((v, i) => allocate(v.dtype, skipped.has(i) ? 0 : v.elements)) };
+      const values = lowered.values.map((v, i) => {
+        const length = skipped.has(i) ? 0 : v.elements;
+        return v.dtype === 'float32' ? this.pool.sharedArray(Float32Array, length) : this.pool.sharedArray(Uint32Array, length);
+      });
+      plan = { lowered, values };
       this.plans.set(batch, plan);
     }
     const { lowered, values } = plan;
@@ -69,8 +74,18 @@ export class CpuExecutor {
 
   private async runStep(step: Step, f32: (r: Ref) => Float32Array, u32: (r: Ref) => Uint32Array): Promise<void> {
     switch (step.kind) {
-      case 'pack':
-        return packSigns(f32(step.input), step.input.shape as NCHW, step.affine, u32(step.output), step.meanAbs && f32(step.meanAbs));
+      case 'pack': {
+        const [affine, meanAbs] = [step.affine, step.meanAbs && f32(step.meanAbs)];
+        const shape = step.input.shape as NCHW;
+        return this.pool.step({
+          op: 'pack',
+          x: f32(step.input),
+          shape,
+          bits: u32(step.output),
+          ...(affine && { affine }),
+          ...(meanAbs && { meanAbs }),
+        });
+      }
       case 'nhwc4':
         return void this.nhwc4Sources.set(step.output.value, step.input);
       case 'xnorConv': {
@@ -80,7 +95,9 @@ export class CpuExecutor {
         const size = outputPixels(g) * g.cout;
         if (this.dots.length < size) this.dots = this.pool.sharedArray(Int32Array, size);
         const dots = await this.pool.xnorConv(g, u32(step.input), step.weights.bits.data, this.dots.subarray(0, size));
-        return convEpilogue(dots, step.meanAbs && f32(step.meanAbs), shape, step.epilogue, step.relu, f32(step.output));
+        const meanAbs = step.meanAbs && f32(step.meanAbs);
+        const { epilogue, relu } = step;
+        return this.pool.step({ op: 'epilogue', sums: dots, shape, epilogue, relu, out: f32(step.output), ...(meanAbs && { meanAbs }) });
       }
       case 'conv': {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
@@ -89,12 +106,23 @@ export class CpuExecutor {
         if (this.sums.length < size) this.sums = this.pool.sharedArray(Float32Array, size);
         const image = paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!));
         const sums = await this.pool.floatConv(g, image, this.weightsOf(step.nodes[0]!, g), this.sums.subarray(0, size));
-        return convEpilogue(sums, undefined, shape, step.epilogue, step.relu, f32(step.output));
+        return this.pool.step({ op: 'epilogue', sums, shape, epilogue: step.epilogue, relu: step.relu, out: f32(step.output) });
       }
-      case 'pointwise':
-        return pointwise(f32(step.input), step.input.shape, step.affine, step.add && f32(step.add), step.activation, f32(step.output));
+      case 'pointwise': {
+        const { affine, activation } = step;
+        const add = step.add && f32(step.add);
+        const [x, shape, out] = [f32(step.input), [...step.input.shape], f32(step.output)];
+        return this.pool.step({ op: 'pointwise', x, shape, activation, out, ...(affine && { affine }), ...(add && { add }) });
+      }
       case 'pool':
-        return pool(f32(step.input), step.input.shape as NCHW, step.pool, step.window, f32(step.output));
+        return this.pool.step({
+          op: 'pool',
+          x: f32(step.input),
+          shape: step.input.shape as NCHW,
+          kind: step.pool,
+          window: step.window,
+          out: f32(step.output),
+        });
       case 'softmax':
         return void f32(step.output).set(ref.softmax(new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape)).data);
     }

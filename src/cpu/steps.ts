@@ -1,0 +1,208 @@
+/**
+ * The CPU versions of the executor's steps between convolutions (src/executor/webgpu/lower.ts),
+ * in TypeScript over typed arrays, with the arithmetic of the WebGPU kernels. Each computes a
+ * range of its output (pixels, planes or elements; all by default), so that the thread pool
+ * can split it.
+ */
+import type { Affine } from '../executor/fold.js';
+import { type WindowParams, poolOutputSize } from '../ops/params.js';
+import { wordsFor } from '../tensor/bits.js';
+import type { Activation } from '../webgpu/kernels/pointwise.js';
+
+type NCHW = readonly [number, number, number, number];
+
+/**
+ * Sign bits NHWC [N, H, W, words] of v = x * scale + shift (or x), and A = mean_c |v| when
+ * asked, for pixels [m0, m1) of the N * H * W. Channel by channel, so that x is read in order
+ * (per pixel, its channels lie a plane apart).
+ */
+export function packSigns(
+  x: Float32Array,
+  [n, c, h, w]: NCHW,
+  affine: Affine | undefined,
+  bits: Uint32Array,
+  meanAbs: Float32Array | undefined,
+  m0 = 0,
+  m1 = n * h * w,
+): void {
+  const words = wordsFor(c);
+  const plane = h * w;
+  bits.fill(0, m0 * words, m1 * words);
+  for (let b = Math.floor(m0 / plane); b * plane < m1; b++) {
+    const [p0, p1] = [Math.max(m0 - b * plane, 0), Math.min(m1 - b * plane, plane)];
+    const absSums = meanAbs && new Float64Array(p1 - p0);
+    for (let ch = 0; ch < c; ch++) {
+      const [scale, shift] = affine ? [affine.scale[ch]!, affine.shift[ch]!] : [1, 0];
+      const [bit, word, from] = [1 << (ch & 31), b * plane * words + (ch >>> 5), (b * c + ch) * plane];
+      for (let p = p0; p < p1; p++) {
+        const v = affine ? x[from + p]! * scale + shift : x[from + p]!;
+        if (v >= 0) bits[word + p * words]! |= bit;
+        if (absSums) absSums[p - p0]! += Math.abs(v);
+      }
+    }
+    if (meanAbs && absSums) for (let p = p0; p < p1; p++) meanAbs[b * plane + p] = absSums[p - p0]! / c;
+  }
+}
+
+export interface ConvShape {
+  input: NCHW;
+  cout: number;
+  window: WindowParams;
+  ho: number;
+  wo: number;
+}
+
+/** K of output pixel (b, i, j): mean |x| over its real taps, divided by all kh * kw taps (semantics.md). */
+function boxMean(meanAbs: Float32Array, s: ConvShape, b: number, i: number, j: number): number {
+  const [, , h, w] = s.input;
+  const [kh, kw] = s.window.kernel;
+  const y0 = i * s.window.stride[0] - s.window.padding[0];
+  const x0 = j * s.window.stride[1] - s.window.padding[1];
+  let k = 0;
+  for (let y = Math.max(0, y0); y < Math.min(h, y0 + kh); y++) {
+    for (let x = Math.max(0, x0); x < Math.min(w, x0 + kw); x++) k += meanAbs[(b * h + y) * w + x]!;
+  }
+  return k / (kh * kw);
+}
+
+/**
+ * A conv's epilogue from its sums [M, Cout]: z = scale * K * sum + shift (+ relu) into NCHW,
+ * with K = the box filter of mean |x| over the real taps for an XNOR layer with K, else 1;
+ * output pixels [m0, m1).
+ */
+export function convEpilogue(
+  sums: ArrayLike<number>,
+  meanAbs: Float32Array | undefined,
+  s: ConvShape,
+  epilogue: Affine,
+  relu: boolean,
+  out: Float32Array,
+  m0 = 0,
+  m1 = s.input[0] * s.ho * s.wo,
+): void {
+  const { scale, shift } = epilogue;
+  const plane = s.ho * s.wo;
+  for (let m = m0; m < m1; m++) {
+    const b = Math.floor(m / plane);
+    const p = m - b * plane;
+    const k = meanAbs ? boxMean(meanAbs, s, b, Math.floor(p / s.wo), p % s.wo) : 1;
+    const [row, at] = [m * s.cout, b * s.cout * plane + p];
+    for (let o = 0; o < s.cout; o++) {
+      const z = scale[o]! * (k * sums[row + o]!) + shift[o]!;
+      out[at + o * plane] = relu && z < 0 ? 0 : z;
+    }
+  }
+}
+
+/**
+ * Max (padding -inf) or average (padded zeros counted: semantics.md) pooling of NCHW `x` into
+ * [N, C, Ho, Wo], planes [planes0, planes1) of the N * C, taps in the reference's order, so
+ * the same floats come out.
+ */
+export function pool(
+  x: Float32Array,
+  [n, c, h, w]: NCHW,
+  kind: 'max' | 'avg',
+  window: WindowParams,
+  out: Float32Array,
+  planes0 = 0,
+  planes1 = n * c,
+): void {
+  const [kh, kw] = window.kernel;
+  const [sh, sw] = window.stride;
+  const [ph, pw] = window.padding;
+  const [ho, wo] = poolOutputSize([h, w], window, 'pool');
+  for (let p = planes0, at = planes0 * ho * wo; p < planes1; p++) {
+    const plane = p * h * w;
+    for (let i = 0; i < ho; i++) {
+      const [y0, y1] = [Math.max(0, i * sh - ph), Math.min(h, i * sh - ph + kh)];
+      for (let j = 0; j < wo; j++, at++) {
+        const [x0, x1] = [Math.max(0, j * sw - pw), Math.min(w, j * sw - pw + kw)];
+        let acc = kind === 'max' ? -Infinity : 0;
+        for (let y = y0; y < y1; y++) {
+          for (let xx = x0; xx < x1; xx++) {
+            const v = x[plane + y * w + xx]!;
+            acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+          }
+        }
+        out[at] = kind === 'max' ? acc : acc / (kh * kw);
+      }
+    }
+  }
+}
+
+/** v = x (* scale[c] + shift[c]) (+ other), then the activation, elements [i0, i1); channels are dimension 1. */
+export function pointwise(
+  x: Float32Array,
+  shape: readonly number[],
+  affine: Affine | undefined,
+  add: Float32Array | undefined,
+  activation: Activation,
+  out: Float32Array,
+  i0 = 0,
+  i1 = shape.reduce((a, b) => a * b, 1),
+): void {
+  const channels = shape[1]!;
+  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  for (let i = i0; i < i1; i++) {
+    let v = x[i]!;
+    if (affine) {
+      const c = Math.floor(i / inner) % channels;
+      v = v * affine.scale[c]! + affine.shift[c]!;
+    }
+    if (add) v += add[i]!;
+    if (activation.kind === 'relu') v = v > 0 ? v : 0;
+    else if (activation.kind === 'hardtanh') v = Math.min(activation.max, Math.max(activation.min, v));
+    out[i] = v;
+  }
+}
+
+/** One step as the thread pool sends it: its arguments, its output on shared memory; split by `rangeOf` units. */
+export type StepTask =
+  | {
+      op: 'epilogue';
+      sums: Int32Array | Float32Array;
+      meanAbs?: Float32Array;
+      shape: ConvShape;
+      epilogue: Affine;
+      relu: boolean;
+      out: Float32Array;
+    }
+  | { op: 'pack'; x: Float32Array; shape: NCHW; affine?: Affine; bits: Uint32Array; meanAbs?: Float32Array }
+  | { op: 'pool'; x: Float32Array; shape: NCHW; kind: 'max' | 'avg'; window: WindowParams; out: Float32Array }
+  | { op: 'pointwise'; x: Float32Array; shape: number[]; affine?: Affine; add?: Float32Array; activation: Activation; out: Float32Array };
+
+/**
+ * How many units a task splits into (output pixels, input pixels, planes, elements), about how
+ * many values it reads per unit (to tell whether splitting pays), and the arrays it writes.
+ */
+export function unitsOf(t: StepTask): { count: number; perUnit: number; writes: (Float32Array | Uint32Array)[] } {
+  switch (t.op) {
+    case 'epilogue':
+      return { count: t.shape.input[0] * t.shape.ho * t.shape.wo, perUnit: t.shape.cout, writes: [t.out] };
+    case 'pack': {
+      const [n, c, h, w] = t.shape;
+      return { count: n * h * w, perUnit: c, writes: t.meanAbs ? [t.bits, t.meanAbs] : [t.bits] };
+    }
+    case 'pool': {
+      const [n, c, h, w] = t.shape;
+      return { count: n * c, perUnit: h * w, writes: [t.out] };
+    }
+    case 'pointwise':
+      return { count: t.shape.reduce((a, b) => a * b, 1), perUnit: 1, writes: [t.out] };
+  }
+}
+
+/** Units [from, to) of a task. */
+export function runStepTask(t: StepTask, from: number, to: number): void {
+  switch (t.op) {
+    case 'epilogue':
+      return convEpilogue(t.sums, t.meanAbs, t.shape, t.epilogue, t.relu, t.out, from, to);
+    case 'pack':
+      return packSigns(t.x, t.shape, t.affine, t.bits, t.meanAbs, from, to);
+    case 'pool':
+      return pool(t.x, t.shape, t.kind, t.window, t.out, from, to);
+    case 'pointwise':
+      return pointwise(t.x, t.shape, t.affine, t.add, t.activation, t.out, from, to);
+  }
+}
