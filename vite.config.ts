@@ -22,6 +22,7 @@ export default defineConfig({
         'bench-kernels': 'bench/kernels.ts',
         'bench-models': 'bench/models.ts',
         'bench-cpu': 'bench/cpu.ts',
+        'bench-browser': 'bench/browser.ts',
       },
       output: { entryFileNames: '[name].js' },
     },

@@ -62,16 +62,20 @@ describe.skipIf(!browser)('WebGPU in headless Chromium', () => {
   ])('runs the cpu backend on Web Workers in %s, exactly as on one thread', async (_, memory, page) => {
     const rng = testRng();
     const input = randomTensor(rng, [4, 1, 28, 28]);
-    const onCpu = (threads: number) =>
+    const onCpu = (threads: number | undefined) =>
       page()!.page.evaluate(
         ([data, shape, t]) =>
           (globalThis as unknown as { runModelOnCpu: typeof runModelOnCpu }).runModelOnCpu('/models/lenet5-xnor.json', data, shape, t),
         [[...input.data], [...input.shape], threads] as const,
       );
-    const [one, three] = [await onCpu(1), await onCpu(3)];
+    const [one, three, byDefault] = [await onCpu(1), await onCpu(3), await onCpu(undefined)];
     expect(one.description).toMatch(/on 1 thread/);
     expect(three.description).toMatch(new RegExp(`on 3 thread\\(s\\), ${memory}`));
     expect(three.output, `seed ${rng.seed}`).toEqual(one.output);
+    // By default all cores where workers share memory, else one thread (faster there).
+    const cores = await page()!.page.evaluate(() => navigator.hardwareConcurrency);
+    expect(byDefault.description).toMatch(new RegExp(`on ${memory === 'shared memory' ? cores : 1} thread`));
+    expect(byDefault.output, `seed ${rng.seed}`).toEqual(one.output);
     const expected = runReference(MODEL.graph, MODEL.weights, input).get('fc2')!;
     expectNetworksAgree(
       [[expected, new Tensor(Float32Array.from(three.output), [4, 10])]],

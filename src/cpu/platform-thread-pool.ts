@@ -3,7 +3,10 @@ import type { CpuKernelName } from './kernel.js';
 import type { CpuThreadPool } from './thread-pool.js';
 
 export interface CpuThreadPoolOptions {
-  /** Default: all cores (os.availableParallelism() in Node, navigator.hardwareConcurrency in a browser). */
+  /**
+   * Default: all cores (os.availableParallelism() in Node, navigator.hardwareConcurrency on a
+   * cross-origin isolated page); 1 on a page that is not isolated (web-thread-pool.ts).
+   */
   threads?: number;
   /** Default: wasm-simd where supported. */
   kernel?: CpuKernelName;

@@ -7,7 +7,7 @@
 import workerSource from './generated/worker.js?raw';
 import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import type { CpuThreadPoolOptions } from './platform-thread-pool.js';
-import { type CpuThreadPool, type PoolWorker, createThreadPool } from './thread-pool.js';
+import { type CpuThreadPool, type PoolWorker, canShareMemory, createThreadPool } from './thread-pool.js';
 import type { ConvReply } from './worker.js';
 
 interface Pending {
@@ -50,7 +50,12 @@ function startWebWorker(kind: CpuKernelName): PoolWorker {
   };
 }
 
+/**
+ * Default threads: all cores on a cross-origin isolated page; 1 elsewhere, where workers
+ * cannot share memory and measured slower than the calling thread alone (bench:browser, NIN-XNOR
+ * at batch 8: 100.5 ms on 2 threads, 92.7 on 1; 57.4 on 2 threads with shared memory).
+ */
 export function createWebThreadPool(options: CpuThreadPoolOptions = {}): Promise<CpuThreadPool> {
-  const { threads = navigator.hardwareConcurrency || 1, kernel = defaultKernelName() } = options;
+  const { threads = canShareMemory() ? navigator.hardwareConcurrency || 1 : 1, kernel = defaultKernelName() } = options;
   return createThreadPool(threads, kernel, startWebWorker);
 }

@@ -43,9 +43,9 @@ export async function runModelOnCpu(
   url: string,
   data: readonly number[],
   shape: readonly number[],
-  threads: number,
+  threads: number | undefined,
 ): Promise<{ description: string; output: number[] }> {
-  const runner = await createRunner(await loadModel(new URL(url, location.href)), 'cpu', { threads });
+  const runner = await createRunner(await loadModel(new URL(url, location.href)), 'cpu', threads === undefined ? {} : { threads });
   try {
     const outputs = await runner.run(new Tensor(Float32Array.from(data), shape));
     return { description: runner.description, output: Array.from([...outputs.values()][0]!.data) };

@@ -8,6 +8,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { build } from 'vite';
+import viteConfig from '../../vite.config.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -31,9 +32,18 @@ type Served = Map<string, string | Uint8Array>;
 
 async function bundleForBrowser(entry: string): Promise<Served> {
   const output = await build({
-    configFile: 'vite.config.ts',
+    // Not the config file: its build inputs (library, CLI, benchmarks) would merge into this
+    // build's. Only its module resolution.
+    configFile: false,
+    resolve: viteConfig.resolve,
     logLevel: 'silent',
-    build: { ssr: false, write: false, target: 'es2022', sourcemap: false, rollupOptions: { input: { entry } } },
+    build: {
+      ssr: false,
+      write: false,
+      target: 'es2022',
+      sourcemap: false,
+      rollupOptions: { input: { entry }, output: { entryFileNames: '[name].js' } },
+    },
   });
   const files: Served = new Map();
   for (const result of Array.isArray(output) ? output : [output]) {
