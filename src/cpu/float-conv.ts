@@ -24,20 +24,26 @@ export interface FloatConvOperands {
   weights: Float32Array;
 }
 
-/** NCHW input zero-padded into the NHWC image floatConv reads. */
-export function paddedImage(g: XnorConvGeometry, x: Float32Array): Float32Array {
+/** Floats of the zero-padded NHWC image [N, H + 2ph, W + 2pw, Cin]. */
+export function paddedImageLength(g: XnorConvGeometry): number {
+  return g.n * (g.h + 2 * g.padding[0]) * (g.w + 2 * g.padding[1]) * g.cin;
+}
+
+/** NCHW input zero-padded into the NHWC image floatConv reads: into `image` when given (its first values), else a new array. */
+export function paddedImage(g: XnorConvGeometry, x: Float32Array, image?: Float32Array): Float32Array {
   const { n, cin, h, w: wd } = g;
   const [ph, pw] = g.padding;
   const [hp, wp] = [h + 2 * ph, wd + 2 * pw];
-  const image = new Float32Array(n * hp * wp * cin);
+  const size = paddedImageLength(g);
+  const out = image ? image.fill(0, 0, size).subarray(0, size) : new Float32Array(size);
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < cin; c++) {
       for (let y = 0; y < h; y++) {
-        for (let xx = 0; xx < wd; xx++) image[((b * hp + y + ph) * wp + xx + pw) * cin + c] = x[((b * cin + c) * h + y) * wd + xx]!;
+        for (let xx = 0; xx < wd; xx++) out[((b * hp + y + ph) * wp + xx + pw) * cin + c] = x[((b * cin + c) * h + y) * wd + xx]!;
       }
     }
   }
-  return image;
+  return out;
 }
 
 /** NCHW input and [Cout, Cin, kh, kw] weights in the layouts floatConv reads. */
@@ -181,7 +187,7 @@ function floatKernel(
       return prepare(g, signs, true);
     },
     conv(g, image, weights, out, m0 = 0, m1 = outputPixels(g)) {
-      const expectImage = g.n * (g.h + 2 * g.padding[0]) * (g.w + 2 * g.padding[1]) * g.cin;
+      const expectImage = paddedImageLength(g);
       if (image.length !== expectImage) throw new RangeError(`float conv: image has ${image.length} floats, expected ${expectImage}`);
       if (weights.kernel !== name) throw new Error(`float conv: weights prepared for the ${weights.kernel} kernel, not ${name}`);
       if (weights.cout !== g.cout || weights.k !== g.kh * g.kw * g.cin) {

@@ -46,6 +46,12 @@ export interface CpuThreadPool {
   step(task: StepTask): Promise<void>;
   /** An array for `out` that the workers write into directly where memory can be shared. */
   sharedArray<A extends Rows>(type: RowsType<A>, length: number): A;
+  /**
+   * `a` in shared memory (a copy, unless it is there already) where the pool shares memory,
+   * else `a`: for arrays the workers read on every call (weights), which would otherwise be
+   * copied into each worker's message each time.
+   */
+  shared<A extends Rows>(a: A): A;
   /** Ends the workers; calls after this reject, as do calls after a worker died. */
   close(): Promise<void>;
 }
@@ -155,12 +161,16 @@ class ThreadPool implements CpuThreadPool {
     return rows;
   }
 
+  shared<A extends Rows>(a: A): A {
+    if (!this.sharesMemory || this.#workers.length === 0 || isShared(a)) return a;
+    const copy = this.sharedArray(a.constructor as RowsType<A>, a.length);
+    copy.set(a);
+    return copy;
+  }
+
   prepareFloat(g: XnorConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights {
     const prepared = signs ? this.#kernels.float.prepareSigns(g, ohwi) : this.#kernels.float.prepare(g, ohwi);
-    if (!this.sharesMemory || this.#workers.length === 0) return prepared;
-    const data = this.sharedArray(Float32Array, prepared.data.length);
-    data.set(prepared.data);
-    return { ...prepared, data };
+    return { ...prepared, data: this.shared(prepared.data) };
   }
 
   async floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array> {
@@ -171,7 +181,8 @@ class ThreadPool implements CpuThreadPool {
       split: this.sharesMemory,
       out: { rows, width: g.cout },
       here: (m0, m1) => this.#kernels.float.conv(g, image, weights, rows.subarray(m0 * g.cout, m1 * g.cout), m0, m1),
-      request: (id, m0, m1, shared) => ({ op: 'float', id, g, m0, m1, image, weights, ...(shared && { out: shared }) }),
+      // Split only with shared memory, so workers always have `shared` to write into.
+      request: (id, m0, m1, shared) => ({ op: 'float', id, g, m0, m1, image, weights, out: shared! }),
     }));
     return rows;
   }

@@ -19,15 +19,16 @@ import { type StepTask, runStepTask } from './steps.js';
  * or BWN conv's sums over the padded image (float-conv.ts); `out` is the whole [M, Cout]
  * output on a SharedArrayBuffer, the worker writes its rows in place; where memory cannot be
  * shared (a page that is not cross-origin isolated) XNOR requests have no `out` and the reply
- * carries the rows. Or a step between convolutions (steps.ts), its output shared.
+ * carries the rows (float convs are not split there). Or a step between convolutions
+ * (steps.ts), its output shared.
  */
 export type ConvRequest = { id: number; m0: number; m1: number } & (
   | { op: 'xnor'; g: XnorConvGeometry; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
-  | { op: 'float'; g: XnorConvGeometry; image: Float32Array; weights: PreparedWeights; out?: Float32Array }
+  | { op: 'float'; g: XnorConvGeometry; image: Float32Array; weights: PreparedWeights; out: Float32Array }
   | StepTask
 );
 
-export type ConvReply = { id: number; rows?: Int32Array | Float32Array } | { id: number; error: string };
+export type ConvReply = { id: number; rows?: Int32Array } | { id: number; error: string };
 
 /** What a browser worker's global scope offers. */
 export interface WorkerSidePort {
@@ -64,13 +65,12 @@ function answer(kernels: Kernels, r: ConvRequest): ConvReply {
       return { id: r.id };
     }
     const [from, to] = [r.m0 * r.g.cout, r.m1 * r.g.cout];
-    if (r.op === 'xnor') {
-      const rows = r.out?.subarray(from, to) ?? new Int32Array(to - from);
-      kernels.xnor.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
-      return r.out ? { id: r.id } : { id: r.id, rows };
+    if (r.op === 'float') {
+      kernels.float.conv(r.g, r.image, r.weights, r.out.subarray(from, to), r.m0, r.m1);
+      return { id: r.id };
     }
-    const rows = r.out?.subarray(from, to) ?? new Float32Array(to - from);
-    kernels.float.conv(r.g, r.image, r.weights, rows, r.m0, r.m1);
+    const rows = r.out?.subarray(from, to) ?? new Int32Array(to - from);
+    kernels.xnor.conv(r.g, r.input, r.weights, rows, r.m0, r.m1);
     return r.out ? { id: r.id } : { id: r.id, rows };
   } catch (err) {
     return { id: r.id, error: err instanceof Error ? err.message : String(err) };

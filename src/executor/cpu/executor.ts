@@ -10,9 +10,9 @@
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
 import * as ref from '../../reference/index.js';
-import { type PreparedWeights, paddedImage } from '../../cpu/float-conv.js';
+import { type PreparedWeights, paddedImage, paddedImageLength } from '../../cpu/float-conv.js';
 import { type XnorConvGeometry, outputPixels } from '../../cpu/geometry.js';
-import type { CpuThreadPool } from '../../cpu/thread-pool.js';
+import type { CpuThreadPool, RowsType } from '../../cpu/thread-pool.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor } from '../../tensor/tensor.js';
@@ -22,6 +22,12 @@ import { type ConvShape } from '../../cpu/steps.js';
 
 type NCHW = [number, number, number, number];
 
+interface Scratch {
+  dots: Int32Array;
+  sums: Float32Array;
+  image: Float32Array;
+}
+
 export class CpuExecutor {
   private readonly plans = new Map<number, { lowered: Lowered; values: AnyTypedArray[] }>();
   /** Weights of float and BWN layers in the float kernel's layout, made once per layer. */
@@ -30,9 +36,10 @@ export class CpuExecutor {
   private readonly nhwc4Sources = new Map<number, Ref>();
   /** Runs are serialised: a plan's buffers serve one run at a time. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** One output array for every conv of each kind, shared memory where the pool shares it (workers write into it). */
-  private dots = new Int32Array(0);
-  private sums = new Float32Array(0);
+  /** Packed weights of XNOR layers where the workers read them in place (CpuThreadPool.shared). */
+  private readonly xnorWeights = new Map<string, Uint32Array>();
+  /** Scratch arrays reused by every conv (runs are serialised), from the pool's sharedArray. */
+  private readonly scratch: Scratch = { dots: new Int32Array(0), sums: new Float32Array(0), image: new Float32Array(0) };
 
   constructor(
     readonly graph: Graph,
@@ -92,9 +99,9 @@ export class CpuExecutor {
         const [n, h, w] = step.input.shape as NCHW;
         const shape = convShape([n, step.inChannels, h, w], step.output.shape as NCHW, step.window);
         const g = xnorGeometry(shape);
-        const size = outputPixels(g) * g.cout;
-        if (this.dots.length < size) this.dots = this.pool.sharedArray(Int32Array, size);
-        const dots = await this.pool.xnorConv(g, u32(step.input), step.weights.bits.data, this.dots.subarray(0, size));
+        const node = step.nodes[0]!;
+        const weights = this.xnorWeights.get(node) ?? this.xnorWeights.set(node, this.pool.shared(step.weights.bits.data)).get(node)!;
+        const dots = await this.pool.xnorConv(g, u32(step.input), weights, this.scratchOf('dots', outputPixels(g) * g.cout));
         const meanAbs = step.meanAbs && f32(step.meanAbs);
         const { epilogue, relu } = step;
         return this.pool.step({ op: 'epilogue', sums: dots, shape, epilogue, relu, out: f32(step.output), ...(meanAbs && { meanAbs }) });
@@ -102,10 +109,13 @@ export class CpuExecutor {
       case 'conv': {
         const shape = convShape(step.inputShape, step.output.shape as NCHW, step.window);
         const g = xnorGeometry(shape);
-        const size = outputPixels(g) * g.cout;
-        if (this.sums.length < size) this.sums = this.pool.sharedArray(Float32Array, size);
-        const image = paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!));
-        const sums = await this.pool.floatConv(g, image, this.weightsOf(step.nodes[0]!, g), this.sums.subarray(0, size));
+        const image = paddedImage(g, f32(this.nhwc4Sources.get(step.input.value)!), this.scratchOf('image', paddedImageLength(g)));
+        const sums = await this.pool.floatConv(
+          g,
+          image,
+          this.weightsOf(step.nodes[0]!, g),
+          this.scratchOf('sums', outputPixels(g) * g.cout),
+        );
         return this.pool.step({ op: 'epilogue', sums, shape, epilogue: step.epilogue, relu: step.relu, out: f32(step.output) });
       }
       case 'pointwise': {
@@ -126,6 +136,13 @@ export class CpuExecutor {
       case 'softmax':
         return void f32(step.output).set(ref.softmax(new Tensor(f32(step.input).subarray(0, elements(step.input)), step.input.shape)).data);
     }
+  }
+
+  /** The first `size` values of a scratch array, grown (in shared memory) when too short. */
+  private scratchOf<K extends keyof Scratch>(key: K, size: number): Scratch[K] {
+    const current = this.scratch[key];
+    if (current.length < size) this.scratch[key] = this.pool.sharedArray(current.constructor as RowsType<Scratch[K]>, size);
+    return this.scratch[key].subarray(0, size) as Scratch[K];
   }
 
   /** A float layer's weights, or a BWN layer's signs (alpha stays in the epilogue), prepared for the pool's float kernels. */
