@@ -299,8 +299,9 @@ async function main(): Promise<void> {
   const scalar = await createXnorKernel('scalar-ts');
   const pool = await createNodeThreadPool({ threads, kernel: 'wasm-simd' });
   const dots = new Int32Array(m * g.cout);
-  // As the cpu backend does: workers write their rows into this shared array directly.
+  // As the cpu backend does: workers read input and weights and write their rows in shared memory.
   const pooledDots = pool.sharedArray(Int32Array, m * g.cout);
+  const [pooledInput, pooledWeights] = [pool.shared(input), pool.shared(weights)];
   const floats = new Float32Array(m * g.cout);
   const floatOperands = floatConvOperands(g, x, w);
   const floatKernel = await createWasmFloatKernel();
@@ -314,7 +315,7 @@ async function main(): Promise<void> {
     const entries: Entries = {
       i64: await timedEntry('xnor_conv', 'wasm, i64.popcnt GEMM', 1, conv(wasm.i64)),
       i8x16: await timedEntry('xnor_conv', 'wasm SIMD, i8x16.popcnt GEMM', 1, conv(wasm.i8x16)),
-      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.xnorConv(g, input, weights, pooledDots)),
+      pool: await timedEntry('xnor_conv', poolLabel, threads, () => pool.xnorConv(g, pooledInput, pooledWeights, pooledDots)),
       scalar: await timedEntry('xnor_conv_scalar_ts', 'scalar TypeScript', 1, conv(scalar)),
       native: nativeEntry(s, input, weights, checksum(dots), dir),
       float: await timedEntry('float_conv', 'wasm SIMD f32x4 GEMM', 1, () =>
