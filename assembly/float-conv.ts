@@ -1,7 +1,7 @@
 /**
  * Float32 convolution, WebAssembly SIMD (compiled by scripts/build-cpu.mjs): the CPU backend's
  * float layers, and its BWN layers with the weights' signs added or subtracted rather than
- * multiplied. No runtime, no allocation: the host (src/cpu/float-conv.ts) lays the buffers out
+ * multiplied. No runtime, no allocation: the host (src/backends/cpu/float-conv.ts) lays the buffers out
  * in linear memory from heapBase() on and passes their addresses.
  *
  * An implicit GEMM, out[m, o] = sum over k of image(m, k) * weights[o, k], K = kh * kw * Cin:

@@ -1,6 +1,6 @@
 /**
  * XNOR convolution on packed sign bits, WebAssembly SIMD (compiled by scripts/build-cpu.mjs).
- * No runtime, no allocation: the host (src/cpu/wasm-kernel.ts) lays the buffers out in linear
+ * No runtime, no allocation: the host (src/backends/cpu/wasm-kernel.ts) lays the buffers out in linear
  * memory from heapBase() on and passes their addresses.
  *
  *   dot[m, o] = Cin * realTaps(m) - 2 * mismatches,  mismatches = popcount(a ^ w) over real taps

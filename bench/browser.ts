@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
-import type { Backend } from '../src/executor/runner.js';
+import type { Backend } from '../src/runner/runner.js';
 import { loadZooModel } from '../src/model/model.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { openPageWith } from '../test/helpers/browser.js';

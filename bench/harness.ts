@@ -1,6 +1,6 @@
 /** Timing of GPU launches and table printing, shared by the benchmarks. */
-import type { GpuContext } from '../src/webgpu/context.js';
-import { type Launch, encodeLaunch } from '../src/webgpu/dispatch.js';
+import type { GpuContext } from '../src/backends/webgpu/context.js';
+import { type Launch, encodeLaunch } from '../src/backends/webgpu/dispatch.js';
 
 /** Wall time of `reps` back-to-back copies of `launches` in one submission, per copy. */
 async function timeOnce(ctx: GpuContext, launches: Launch[], reps: number): Promise<number> {

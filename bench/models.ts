@@ -15,13 +15,13 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/cli/args.js';
 import { markdownTable } from '../src/cli/table.js';
-import { type Runner, createRunner } from '../src/executor/runner.js';
-import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
+import { type Runner, createRunner } from '../src/runner/runner.js';
+import { WebGpuExecutor } from '../src/backends/webgpu/executor.js';
 import { layerCosts, totalCost } from '../src/model/costs.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { createRng } from '../src/util/random.js';
-import { withContext } from '../src/webgpu/context.js';
+import { withContext } from '../src/backends/webgpu/context.js';
 import { zooNames } from '../src/zoo/index.js';
 
 const { values } = parseArgs({

@@ -20,10 +20,10 @@ export {
   GpuOperationError,
   createContext,
   withContext,
-} from './webgpu/context.js';
-export { GpuTensor } from './webgpu/gpu-tensor.js';
-export { type Launch, submitLaunches } from './webgpu/dispatch.js';
-export * from './webgpu/kernels/index.js';
+} from './backends/webgpu/context.js';
+export { GpuTensor } from './backends/webgpu/gpu-tensor.js';
+export { type Launch, submitLaunches } from './backends/webgpu/dispatch.js';
+export * from './backends/webgpu/kernels/index.js';
 export { ohwiFromOihw } from './tensor/layout.js';
 export { ModelFormatError } from './model/errors.js';
 export { type Graph, type GraphNode, buildGraph } from './model/graph.js';
@@ -33,12 +33,12 @@ export { readSafetensors, writeSafetensors } from './model/safetensors.js';
 export { readNpy, writeNpy } from './model/npy.js';
 export { packedTensors } from './model/save.js';
 export { layerCosts, totalCost } from './model/costs.js';
-export { InputShapeError } from './executor/input.js';
-export { runReference } from './executor/reference.js';
-export { WebGpuExecutor } from './executor/webgpu/executor.js';
-export { type Agreement, agreement } from './executor/compare.js';
+export { InputShapeError } from './model/input.js';
+export { runReference } from './backends/reference.js';
+export { WebGpuExecutor } from './backends/webgpu/executor.js';
+export { type Agreement, agreement } from './runner/compare.js';
 export { zooModel, zooNames } from './zoo/index.js';
-export { CpuExecutor } from './executor/cpu/executor.js';
-export { type Backend, type Runner, BACKENDS, createRunner } from './executor/runner.js';
-export { type CpuThreadPoolOptions, createCpuThreadPool } from './cpu/platform-thread-pool.js';
-export type { CpuThreadPool } from './cpu/thread-pool.js';
+export { CpuExecutor } from './backends/cpu/executor.js';
+export { type Backend, type Runner, BACKENDS, createRunner } from './runner/runner.js';
+export { type CpuThreadPoolOptions, createCpuThreadPool } from './backends/cpu/platform-thread-pool.js';
+export type { CpuThreadPool } from './backends/cpu/thread-pool.js';

@@ -1,6 +1,6 @@
 /** The browser paths (navigator.gpu, models fetched by URL) in headless Chromium on SwiftShader. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { runReference } from '../src/executor/reference.js';
+import { runReference } from '../src/backends/reference.js';
 import { loadZooModel } from '../src/model/model.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { Tensor } from '../src/tensor/tensor.js';

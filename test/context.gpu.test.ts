@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GpuDeviceLostError, GpuOperationError, createContext } from '../src/webgpu/context.js';
+import { GpuDeviceLostError, GpuOperationError, createContext } from '../src/backends/webgpu/context.js';
 import { gpuForSuite } from './helpers/gpu.js';
 
 const ctx = await gpuForSuite('context');
@@ -27,8 +27,8 @@ fn main() {
 #endif
 }`,
     };
-    const { GpuTensor } = await import('../src/webgpu/gpu-tensor.js');
-    const { submitLaunches } = await import('../src/webgpu/dispatch.js');
+    const { GpuTensor } = await import('../src/backends/webgpu/gpu-tensor.js');
+    const { submitLaunches } = await import('../src/backends/webgpu/dispatch.js');
     const run = async (double: boolean, value: number) => {
       const out = GpuTensor.empty(ctx!, 'uint32', [1]);
       const pipeline = await ctx!.pipelines.get({ kernel, defines: { DOUBLE: double, VALUE: value } });

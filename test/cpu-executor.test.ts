@@ -3,8 +3,8 @@
  * the CPU float reference, on the zoo models, with 1 and 2 threads.
  */
 import { describe, expect, it } from 'vitest';
-import { runReference } from '../src/executor/reference.js';
-import { createRunner } from '../src/executor/runner.js';
+import { runReference } from '../src/backends/reference.js';
+import { createRunner } from '../src/runner/runner.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { expectNetworksAgree, hasBinaryActivations } from './helpers/agreement.js';

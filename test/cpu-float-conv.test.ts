@@ -1,5 +1,5 @@
 /**
- * The CPU float convolution (src/cpu/float-conv.ts) against the float reference conv2d, on the
+ * The CPU float convolution (src/backends/cpu/float-conv.ts) against the float reference conv2d, on the
  * shared conv grid; BWN weights (signs added or subtracted) exactly as float weights +-1.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import {
   floatConv,
   floatConvOperands,
   paddedImage,
-} from '../src/cpu/float-conv.js';
-import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
+} from '../src/backends/cpu/float-conv.js';
+import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/backends/cpu/geometry.js';
 import { sign } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';

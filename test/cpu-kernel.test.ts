@@ -1,18 +1,18 @@
 /**
- * The CPU XNOR convolution (src/cpu/): both kernels and the thread pool give exactly the
+ * The CPU XNOR convolution (src/backends/cpu/): both kernels and the thread pool give exactly the
  * integer dots of the float reference (binconv2d, mode xnor, K = 1, +-1 weights: alpha = 1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/index.js';
-import { createFloatConvKernel, paddedImage } from '../src/cpu/float-conv.js';
-import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/cpu/geometry.js';
-import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/cpu/kernel.js';
-import { createNodeThreadPool } from '../src/cpu/node-thread-pool.js';
-import { type StepTask, runStepTask, unitsOf } from '../src/cpu/steps.js';
-import { type Rows, type RowsType, type StartWorker, createThreadPool, splitRange } from '../src/cpu/thread-pool.js';
-import { type ConvReply, type ConvRequest, createAnswerer } from '../src/cpu/worker.js';
-import { createWasmSimdKernel, defaultPopcountPath } from '../src/cpu/wasm-kernel.js';
-import { wasmSimdSupported } from '../src/cpu/wasm-module.js';
+import { createFloatConvKernel, paddedImage } from '../src/backends/cpu/float-conv.js';
+import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/backends/cpu/geometry.js';
+import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/backends/cpu/kernel.js';
+import { createNodeThreadPool } from '../src/backends/cpu/node-thread-pool.js';
+import { type StepTask, runStepTask, unitsOf } from '../src/backends/cpu/steps.js';
+import { type Rows, type RowsType, type StartWorker, createThreadPool, splitRange } from '../src/backends/cpu/thread-pool.js';
+import { type ConvReply, type ConvRequest, createAnswerer } from '../src/backends/cpu/worker.js';
+import { createWasmSimdKernel, defaultPopcountPath } from '../src/backends/cpu/wasm-kernel.js';
+import { wasmSimdSupported } from '../src/backends/cpu/wasm-module.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { Rng } from '../src/util/random.js';

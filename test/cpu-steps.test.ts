@@ -1,7 +1,7 @@
 /** The cpu backend's TypeScript steps (src/executor/cpu/steps.ts) against the reference, on random shapes. */
 import { describe, expect, it } from 'vitest';
-import { packSigns, pool } from '../src/cpu/steps.js';
-import type { WindowParams } from '../src/ops/params.js';
+import { packSigns, pool } from '../src/backends/cpu/steps.js';
+import type { WindowParams } from '../src/ops/window.js';
 import * as ref from '../src/reference/index.js';
 import { packActivations } from '../src/tensor/bits.js';
 import { randomTensor, testRng } from './helpers/random.js';

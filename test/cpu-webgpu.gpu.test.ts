@@ -4,8 +4,8 @@
  * only float rounding in the float layers and epilogues can tell them apart.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRunner } from '../src/executor/runner.js';
-import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
+import { createRunner } from '../src/runner/runner.js';
+import { WebGpuExecutor } from '../src/backends/webgpu/executor.js';
 import { loadZooModel } from '../src/model/model.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectNetworksAgree, hasBinaryActivations } from './helpers/agreement.js';

@@ -3,10 +3,10 @@
  * at least 99.9% of inputs, logits within float tolerance), for every zoo model.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { agreement } from '../src/executor/compare.js';
-import { InputShapeError } from '../src/executor/input.js';
-import { runReference } from '../src/executor/reference.js';
-import { WebGpuExecutor } from '../src/executor/webgpu/executor.js';
+import { agreement } from '../src/runner/compare.js';
+import { InputShapeError } from '../src/model/input.js';
+import { runReference } from '../src/backends/reference.js';
+import { WebGpuExecutor } from '../src/backends/webgpu/executor.js';
 import { type Model, loadZooModel } from '../src/model/model.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { gpuForSuite } from './helpers/gpu.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { packActivations } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { submitLaunches } from '../src/webgpu/dispatch.js';
-import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
-import { packSigns, packSignsLaunch, packedShape } from '../src/webgpu/kernels/pack-signs.js';
+import { submitLaunches } from '../src/backends/webgpu/dispatch.js';
+import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
+import { packSigns, packSignsLaunch, packedShape } from '../src/backends/webgpu/kernels/pack-signs.js';
 import { signMismatches } from './helpers/bits.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { BITS_POISON, poisonedBits, poisonedFloats } from './helpers/poison.js';

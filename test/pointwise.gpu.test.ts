@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
-import { type Activation, pointwiseLaunch } from '../src/webgpu/kernels/pointwise.js';
+import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
+import { type Activation, pointwiseLaunch } from '../src/backends/webgpu/kernels/pointwise.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { poisonedFloats } from './helpers/poison.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { WindowParams } from '../src/ops/params.js';
+import type { WindowParams } from '../src/ops/window.js';
 import * as ref from '../src/reference/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { GpuTensor } from '../src/webgpu/gpu-tensor.js';
-import { globalWindow, poolLaunch, poolOutputShape } from '../src/webgpu/kernels/pool.js';
-import { softmaxLaunch } from '../src/webgpu/kernels/softmax.js';
+import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
+import { globalWindow, poolLaunch, poolOutputShape } from '../src/backends/webgpu/kernels/pool.js';
+import { softmaxLaunch } from '../src/backends/webgpu/kernels/softmax.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { poisonedFloats } from './helpers/poison.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';

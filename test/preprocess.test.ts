@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preprocessWgsl } from '../src/webgpu/preprocess.js';
+import { preprocessWgsl } from '../src/backends/webgpu/preprocess.js';
 
 const SOURCE = `let a = 1;
 #if USE_K

@@ -1,5 +1,5 @@
 /** Runs in the benchmark page: times a model on one backend in the browser. */
-import { type Backend, createRunner } from '../../src/executor/runner.js';
+import { type Backend, createRunner } from '../../src/runner/runner.js';
 import { loadModel } from '../../src/model/model.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { createRng } from '../../src/util/random.js';

@@ -4,7 +4,7 @@
  * ModelFormatError naming the node.
  */
 import { ModelFormatError } from './errors.js';
-import { type Pair, poolOutputSize, windowOutputSize } from '../ops/params.js';
+import { type Pair, poolOutputSize, windowOutputSize } from '../ops/window.js';
 import type { ModelJson } from './types.js';
 
 export type Shape = readonly number[];

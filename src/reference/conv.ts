@@ -4,7 +4,7 @@
  */
 import { computeAlpha, sign } from '../tensor/bits.js';
 import { Tensor, formatShape, nchwDims } from '../tensor/tensor.js';
-import { type BinaryConvParams, type Pair, windowOutputSize } from '../ops/params.js';
+import { type BinaryConvParams, type Pair, windowOutputSize } from '../ops/window.js';
 
 /** A binary layer's weights as the semantics define them: Wb = sign(W) and alpha. */
 export interface BinaryWeights {

@@ -3,7 +3,7 @@
  * "binlinear: the 1x1 case"), so the two share one definition.
  */
 import { Tensor, formatShape, matrixDims } from '../tensor/tensor.js';
-import type { BinaryMode } from '../ops/params.js';
+import type { BinaryMode } from '../ops/window.js';
 import { type BinaryWeights, binconv2d, conv2d } from './conv.js';
 
 const ONE: readonly [number, number] = [1, 1];

@@ -1,6 +1,6 @@
 /** Float reference for pooling (PyTorch semantics, ceil_mode = false). */
 import { Tensor, nchwDims } from '../tensor/tensor.js';
-import { type WindowParams, poolOutputSize } from '../ops/params.js';
+import { type WindowParams, poolOutputSize } from '../ops/window.js';
 
 /** Runs `reduce` over each window's values; padded positions are passed as `padValue`. */
 function pool(

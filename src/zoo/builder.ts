@@ -4,7 +4,7 @@
  * wrong architecture fails here instead of in a backend.
  */
 import type { ModelNode, StoredTensor } from '../model/types.js';
-import { type Pair, poolOutputSize, toPair, windowOutputSize } from '../ops/params.js';
+import { type Pair, poolOutputSize, toPair, windowOutputSize } from '../ops/window.js';
 import type { Rng } from '../util/random.js';
 import { fillNormal, fillUniform } from './sampling.js';
 

@@ -2,12 +2,12 @@
 import { packActivations } from '../../src/tensor/bits.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { createRng } from '../../src/util/random.js';
-import { withContext } from '../../src/webgpu/context.js';
-import { GpuTensor } from '../../src/webgpu/gpu-tensor.js';
-import { packSigns } from '../../src/webgpu/kernels/pack-signs.js';
-import { WebGpuExecutor } from '../../src/executor/webgpu/executor.js';
+import { withContext } from '../../src/backends/webgpu/context.js';
+import { GpuTensor } from '../../src/backends/webgpu/gpu-tensor.js';
+import { packSigns } from '../../src/backends/webgpu/kernels/pack-signs.js';
+import { WebGpuExecutor } from '../../src/backends/webgpu/executor.js';
 import { loadModel } from '../../src/model/model.js';
-import { createRunner } from '../../src/executor/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
 
 export interface PackCheckResult {
   adapter: string;

@@ -1,6 +1,6 @@
 /** The whole-network agreement check of semantics.md, shared by the backend tests. */
 import { expect } from 'vitest';
-import { argmaxRows } from '../../src/executor/compare.js';
+import { argmaxRows } from '../../src/runner/compare.js';
 import type { Graph } from '../../src/model/graph.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 

@@ -4,7 +4,7 @@
  * case the suite fails: CI sets it so GPU tests can never be skipped silently.
  */
 import { afterAll } from 'vitest';
-import { type GpuContext, createContext } from '../../src/webgpu/context.js';
+import { type GpuContext, createContext } from '../../src/backends/webgpu/context.js';
 
 export async function gpuForSuite(suite: string): Promise<GpuContext | undefined> {
   let ctx: GpuContext;

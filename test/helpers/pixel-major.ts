@@ -1,5 +1,5 @@
-import type { XnorConvGeometry } from '../../src/cpu/geometry.js';
-import { outputPixels } from '../../src/cpu/geometry.js';
+import type { XnorConvGeometry } from '../../src/backends/cpu/geometry.js';
+import { outputPixels } from '../../src/backends/cpu/geometry.js';
 
 /** Reference NCHW [N, Cout, Ho, Wo] -> [M, Cout] with M = (b * Ho + i) * Wo + j, the CPU kernels' order. */
 export function pixelMajor<A extends Int32Array | Float32Array>(

@@ -1,8 +1,8 @@
 /** Uploads host tensors, runs launches built on them, reads the outputs back, frees everything. */
 import type { Tensor } from '../../src/tensor/tensor.js';
-import type { GpuContext } from '../../src/webgpu/context.js';
-import { type Launch, submitLaunches } from '../../src/webgpu/dispatch.js';
-import { GpuTensor } from '../../src/webgpu/gpu-tensor.js';
+import type { GpuContext } from '../../src/backends/webgpu/context.js';
+import { type Launch, submitLaunches } from '../../src/backends/webgpu/dispatch.js';
+import { GpuTensor } from '../../src/backends/webgpu/gpu-tensor.js';
 
 export async function runOnGpu<I extends string, O extends string>(
   ctx: GpuContext,

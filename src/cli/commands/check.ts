@@ -2,15 +2,15 @@
  * `xnornet check <model>...`: the main job. Runs each model on WebGPU, on the CPU backend and
  * on the CPU float reference with the same random inputs; reports agreement, latency, memory.
  */
-import { type Agreement, agreement, mergeAgreement } from '../../executor/compare.js';
-import { createRunner } from '../../executor/runner.js';
-import { runReference } from '../../executor/reference.js';
-import { WebGpuExecutor } from '../../executor/webgpu/executor.js';
+import { type Agreement, agreement, mergeAgreement } from '../../runner/compare.js';
+import { createRunner } from '../../runner/runner.js';
+import { runReference } from '../../backends/reference.js';
+import { WebGpuExecutor } from '../../backends/webgpu/executor.js';
 import { layerCosts, totalCost } from '../../model/costs.js';
 import { type Model, loadModel } from '../../model/model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { createRng } from '../../util/random.js';
-import { type GpuContext, withContext } from '../../webgpu/context.js';
+import { type GpuContext, withContext } from '../../backends/webgpu/context.js';
 import { formatBytes, parseCommand, positiveInt } from '../args.js';
 
 export const usage = `xnornet check <model.json | zoo:NAME>... [--batch N] [--samples S] [--seed K]

@@ -1,6 +1,6 @@
 /** `xnornet run <model> <input.npy> -o <out.npy>`: inference on a batch from a .npy file. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { type Runner, createRunner, parseBackend } from '../../executor/runner.js';
+import { type Runner, createRunner, parseBackend } from '../../runner/runner.js';
 import { loadModel } from '../../model/model.js';
 import { readNpy, writeNpy } from '../../model/npy.js';
 import { Tensor } from '../../tensor/tensor.js';

@@ -6,9 +6,9 @@ import { parseCommand } from '../args.js';
 import { packActivations } from '../../tensor/bits.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { createRng, seedFromEnv } from '../../util/random.js';
-import { withContext } from '../../webgpu/context.js';
-import { GpuTensor } from '../../webgpu/gpu-tensor.js';
-import { packSigns } from '../../webgpu/kernels/pack-signs.js';
+import { withContext } from '../../backends/webgpu/context.js';
+import { GpuTensor } from '../../backends/webgpu/gpu-tensor.js';
+import { packSigns } from '../../backends/webgpu/kernels/pack-signs.js';
 
 const SHAPE = [4, 257, 31, 29] as const;
 

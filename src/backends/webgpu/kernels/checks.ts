@@ -1,6 +1,6 @@
 /** Argument checks shared by the kernel bindings: they throw before anything is dispatched. */
-import type { DType } from '../../tensor/tensor.js';
-import { formatShape } from '../../tensor/tensor.js';
+import type { DType } from '../../../tensor/tensor.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,5 +1,5 @@
 /** Checks shared by the executors: the input a user passes, and the outputs they get. */
-import { type Graph, describeShape } from '../model/graph.js';
+import { type Graph, describeShape } from './graph.js';
 
 export class InputShapeError extends Error {
   constructor(message: string) {

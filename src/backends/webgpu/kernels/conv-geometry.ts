@@ -2,10 +2,10 @@
  * What the two convolution templates (xnor_conv.wgsl, conv2d.wgsl) share: conv_tile.wgsl
  * (their uniform block and pixel tile), the geometry of a launch and its workgroup grid.
  */
-import convTileSource from '../../../shaders/conv_tile.wgsl?raw';
-import { type Pair, windowOutputSize } from '../../ops/params.js';
-import { wordsFor } from '../../tensor/bits.js';
-import { formatShape } from '../../tensor/tensor.js';
+import convTileSource from '../../../../shaders/conv_tile.wgsl?raw';
+import { type Pair, windowOutputSize } from '../../../ops/window.js';
+import { wordsFor } from '../../../tensor/bits.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { uniformBuffer } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

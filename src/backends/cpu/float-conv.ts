@@ -10,8 +10,8 @@
  * ~47 on the typical layer), so one prepared layer serves any number of kernel instances.
  */
 import wasmUrl from './generated/float-conv.wasm?url&inline';
-import { ohwiFromOihw } from '../tensor/layout.js';
-import { type Tensor, nchwDims } from '../tensor/tensor.js';
+import { ohwiFromOihw } from '../../tensor/layout.js';
+import { type Tensor, nchwDims } from '../../tensor/tensor.js';
 import { type XnorConvGeometry, outputPixels } from './geometry.js';
 import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import { wasmSimdSupported } from './wasm-module.js';

@@ -2,9 +2,9 @@
  * GPU sign + pack of float NCHW activations into NHWC packed bits, optionally after a folded
  * batchnorm and with A = mean_c |x| for the XNOR conv's K factor (shaders/pack_signs.wgsl).
  */
-import source from '../../../shaders/pack_signs.wgsl?raw';
-import { wordsFor } from '../../tensor/bits.js';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/pack_signs.wgsl?raw';
+import { wordsFor } from '../../../tensor/bits.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d, submitLaunches } from '../dispatch.js';
 import { GpuTensor } from '../gpu-tensor.js';

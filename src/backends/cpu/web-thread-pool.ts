@@ -1,5 +1,5 @@
 /**
- * The thread pool on browser Web Workers. Each worker runs the bundled src/cpu/worker.ts
+ * The thread pool on browser Web Workers. Each worker runs the bundled src/backends/cpu/worker.ts
  * (Vite `?raw`, as in Node) from a blob: URL and serves messages; the page must allow
  * `worker-src blob:` where it sets a Content-Security-Policy. Rows come back through shared
  * memory on a cross-origin isolated page, else transferred with the reply (canShareMemory).

@@ -1,6 +1,6 @@
 /** Softmax over dimension 1 (shaders/softmax.wgsl). */
-import source from '../../../shaders/softmax.wgsl?raw';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/softmax.wgsl?raw';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

@@ -1,6 +1,6 @@
 /** Shape of one XNOR convolution on packed sign bits, and the checks every CPU kernel shares. */
-import { type Pair, windowOutputSize } from '../ops/params.js';
-import { wordsFor } from '../tensor/bits.js';
+import { type Pair, windowOutputSize } from '../../ops/window.js';
+import { wordsFor } from '../../tensor/bits.js';
 
 /** Input NHWC [n, h, w, words(cin)], weights [cout, kh, kw, words(cin)] (src/tensor/bits.ts). */
 export interface XnorConvGeometry {

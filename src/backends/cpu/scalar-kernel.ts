@@ -1,5 +1,5 @@
 /** The XNOR convolution in plain TypeScript, 32 bits at a time: the fallback without WebAssembly SIMD. */
-import { wordsFor } from '../tensor/bits.js';
+import { wordsFor } from '../../tensor/bits.js';
 import { checkConvArgs } from './geometry.js';
 import type { XnorCpuKernel } from './kernel.js';
 

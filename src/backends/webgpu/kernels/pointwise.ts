@@ -1,6 +1,6 @@
 /** batchnorm, relu, hardtanh and add, alone or fused in one pass (shaders/pointwise.wgsl). */
-import source from '../../../shaders/pointwise.wgsl?raw';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/pointwise.wgsl?raw';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, f32Bits, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

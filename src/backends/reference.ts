@@ -7,7 +7,7 @@ import { type ModelWeights, nodeWeights } from '../model/weights.js';
 import * as ref from '../reference/index.js';
 import { unpackWeights } from '../tensor/bits.js';
 import { Tensor } from '../tensor/tensor.js';
-import { batchOf } from './input.js';
+import { batchOf } from '../model/input.js';
 
 function binaryOf(weights: ModelWeights, node: GraphNode): { weights: ref.BinaryWeights; bias: Float32Array | undefined } {
   const w = nodeWeights(weights, node, 'binary');

@@ -1,6 +1,6 @@
 /** Encoding one kernel launch: bind buffers and a uniform block, dispatch a grid. */
 import type { GpuContext } from './context.js';
-import threadIndexSource from '../../shaders/thread_index.wgsl?raw';
+import threadIndexSource from '../../../shaders/thread_index.wgsl?raw';
 import type { KernelSource } from './pipelines.js';
 import type { ShaderDefines } from './preprocess.js';
 

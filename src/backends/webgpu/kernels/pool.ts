@@ -1,7 +1,7 @@
 /** maxpool2d, avgpool2d and globalavgpool on float NCHW (shaders/pool.wgsl). */
-import source from '../../../shaders/pool.wgsl?raw';
-import { type WindowParams, poolOutputSize } from '../../ops/params.js';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/pool.wgsl?raw';
+import { type WindowParams, poolOutputSize } from '../../../ops/window.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

@@ -1,11 +1,11 @@
 /** One interface over the backends, for the CLI and the benchmarks: run a batch, get outputs. */
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { createContext } from '../webgpu/context.js';
-import { createCpuThreadPool } from '../cpu/platform-thread-pool.js';
-import { CpuExecutor } from './cpu/executor.js';
-import { runReference } from './reference.js';
-import { WebGpuExecutor } from './webgpu/executor.js';
+import { createContext } from '../backends/webgpu/context.js';
+import { createCpuThreadPool } from '../backends/cpu/platform-thread-pool.js';
+import { CpuExecutor } from '../backends/cpu/executor.js';
+import { runReference } from '../backends/reference.js';
+import { WebGpuExecutor } from '../backends/webgpu/executor.js';
 
 export const BACKENDS = ['webgpu', 'cpu', 'reference'] as const;
 export type Backend = (typeof BACKENDS)[number];

@@ -7,15 +7,15 @@
  * - flatten and dropout are views of their input, no pass at all.
  * Values are numbered; a value is one buffer's worth of data, a Ref a view of it with a shape.
  */
-import type { Graph, GraphNode } from '../../model/graph.js';
-import { type ModelWeights, nodeWeights } from '../../model/weights.js';
-import type { WindowParams } from '../../ops/params.js';
-import { type PackedWeights, wordsFor } from '../../tensor/bits.js';
-import { ohwiFromOihw } from '../../tensor/layout.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import type { Activation } from '../../webgpu/kernels/pointwise.js';
-import { nhwc4Shape } from '../../webgpu/kernels/to-nhwc4.js';
-import { type Affine, batchnormAffine, compose, layerAffine } from '../fold.js';
+import type { Graph, GraphNode } from '../model/graph.js';
+import { type ModelWeights, nodeWeights } from '../model/weights.js';
+import type { WindowParams } from '../ops/window.js';
+import { type PackedWeights, wordsFor } from '../tensor/bits.js';
+import { ohwiFromOihw } from '../tensor/layout.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Activation } from '../backends/webgpu/kernels/pointwise.js';
+import { nhwc4Shape } from '../backends/webgpu/kernels/to-nhwc4.js';
+import { type Affine, batchnormAffine, compose, layerAffine } from './affine.js';
 
 export interface Ref {
   value: number;

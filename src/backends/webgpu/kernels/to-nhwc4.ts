@@ -1,6 +1,6 @@
 /** Float NCHW -> NHWC4 with a trailing zero pixel, the input of conv2d.wgsl (shaders/to_nhwc4.wgsl). */
-import source from '../../../shaders/to_nhwc4.wgsl?raw';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/to_nhwc4.wgsl?raw';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

@@ -9,7 +9,7 @@ import {
   assertValidShape,
   formatShape,
   shapeSize,
-} from '../tensor/tensor.js';
+} from '../../tensor/tensor.js';
 import type { GpuContext } from './context.js';
 
 const BYTES_PER_ELEMENT = 4;

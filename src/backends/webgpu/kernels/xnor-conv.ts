@@ -1,8 +1,8 @@
 /** XNOR convolution / linear on packed bits (shaders/xnor_conv.wgsl). */
-import source from '../../../shaders/xnor_conv.wgsl?raw';
-import type { Pair } from '../../ops/params.js';
-import { wordsFor } from '../../tensor/bits.js';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/xnor_conv.wgsl?raw';
+import type { Pair } from '../../../ops/window.js';
+import { wordsFor } from '../../../tensor/bits.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

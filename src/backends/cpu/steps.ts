@@ -1,12 +1,12 @@
 /**
- * The CPU versions of the executor's steps between convolutions (src/executor/webgpu/lower.ts),
+ * The CPU versions of the executor's steps between convolutions (src/plan/plan.ts),
  * in TypeScript over typed arrays, with the arithmetic of the WebGPU kernels. Each computes a
  * range of its output (pixels, planes or elements; all by default), so that the thread pool
  * can split it.
  */
-import type { Affine } from '../executor/fold.js';
-import { type WindowParams, poolOutputSize } from '../ops/params.js';
-import { wordsFor } from '../tensor/bits.js';
+import type { Affine } from '../../plan/affine.js';
+import { type WindowParams, poolOutputSize } from '../../ops/window.js';
+import { wordsFor } from '../../tensor/bits.js';
 import type { Activation } from '../webgpu/kernels/pointwise.js';
 
 type NCHW = readonly [number, number, number, number];

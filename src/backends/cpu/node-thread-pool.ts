@@ -1,5 +1,5 @@
 /**
- * The thread pool on Node's worker_threads. Workers run the bundled src/cpu/worker.ts, which
+ * The thread pool on Node's worker_threads. Workers run the bundled src/backends/cpu/worker.ts, which
  * arrives as text through Vite's `?raw` (built by scripts/build-cpu.mjs), so the same code
  * works in vitest and from dist/ without a worker file to locate.
  *

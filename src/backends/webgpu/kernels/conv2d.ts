@@ -1,8 +1,8 @@
 /** Convolution / linear on float input, with float or binary (BWN) weights (shaders/conv2d.wgsl). */
-import source from '../../../shaders/conv2d.wgsl?raw';
-import type { Pair } from '../../ops/params.js';
-import { wordsFor } from '../../tensor/bits.js';
-import { formatShape } from '../../tensor/tensor.js';
+import source from '../../../../shaders/conv2d.wgsl?raw';
+import type { Pair } from '../../../ops/window.js';
+import { wordsFor } from '../../../tensor/bits.js';
+import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import type { Launch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';

@@ -4,7 +4,7 @@
  * in a browser build; scripts/build-cpu.mjs compiles it.
  */
 import wasmUrl from './generated/xnor-conv.wasm?url&inline';
-import { wordsFor } from '../tensor/bits.js';
+import { wordsFor } from '../../tensor/bits.js';
 import { type XnorConvGeometry, checkConvArgs } from './geometry.js';
 import { align16, compileInlined, ensureBytes, wasmSimdSupported } from './wasm-module.js';
 import type { XnorCpuKernel } from './kernel.js';

@@ -1,24 +1,24 @@
 /**
  * Runs a model on the CPU: the same lowered steps as the WebGPU executor (../webgpu/lower.ts,
  * so the same fusions), each executed over typed arrays. The convolutions go to a thread pool
- * (src/cpu/thread-pool.ts): XNOR layers on packed bits; float and BWN layers (weights +-1,
+ * (src/backends/cpu/thread-pool.ts): XNOR layers on packed bits; float and BWN layers (weights +-1,
  * alpha in the epilogue) through the float conv kernel (BWN: the input added or subtracted),
  * which reads the NCHW input directly, so the GPU's NHWC4 conversion steps are skipped. The
- * steps between them (src/cpu/steps.ts) go to the pool too, split where they are large. Values
+ * steps between them (src/backends/cpu/steps.ts) go to the pool too, split where they are large. Values
  * live in shared memory where the pool shares it, so that workers write them in place.
  */
 import type { Graph } from '../../model/graph.js';
 import type { ModelWeights } from '../../model/weights.js';
 import * as ref from '../../reference/index.js';
-import { type PreparedWeights, paddedImage, paddedImageLength } from '../../cpu/float-conv.js';
-import { type XnorConvGeometry, outputPixels } from '../../cpu/geometry.js';
-import type { CpuThreadPool, RowsType } from '../../cpu/thread-pool.js';
+import { type PreparedWeights, paddedImage, paddedImageLength } from './float-conv.js';
+import { type XnorConvGeometry, outputPixels } from './geometry.js';
+import type { CpuThreadPool, RowsType } from './thread-pool.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor } from '../../tensor/tensor.js';
-import { batchOf } from '../input.js';
-import { type Lowered, type Ref, type Step, lower } from '../webgpu/lower.js';
-import { type ConvShape } from '../../cpu/steps.js';
+import { batchOf } from '../../model/input.js';
+import { type Lowered, type Ref, type Step, lower } from '../../plan/plan.js';
+import { type ConvShape } from './steps.js';
 
 type NCHW = [number, number, number, number];
 
@@ -165,7 +165,7 @@ function convShape(input: NCHW, output: NCHW, window: Extract<Step, { kind: 'con
   return { input, cout: output[1], window, ho: output[2], wo: output[3] };
 }
 
-/** The src/cpu kernels' description of a conv. */
+/** The src/backends/cpu kernels' description of a conv. */
 export function xnorGeometry({ input: [n, cin, h, w], cout, window, ho, wo }: ConvShape): XnorConvGeometry {
   return {
     n,
