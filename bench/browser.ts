@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
 import type { Backend } from '../src/runner/runner.js';
-import { loadZooModel } from '../src/model/model.js';
+import { loadZooModel } from '../src/zoo/index.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { openPageWith } from '../test/helpers/browser.js';
 import type { PageTiming, timeModel } from './browser/page.js';

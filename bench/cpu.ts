@@ -17,14 +17,14 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
-import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/backends/cpu/geometry.js';
+import { type ConvGeometry, outputPixels, convGeometry } from '../src/ops/conv.js';
 import { createWasmFloatKernel, floatConv, floatConvOperands } from '../src/backends/cpu/float-conv.js';
 import { type XnorCpuKernel, createXnorKernel } from '../src/backends/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/backends/cpu/node-thread-pool.js';
 import { createWasmSimdKernel, defaultPopcountPath } from '../src/backends/cpu/wasm-kernel.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { Tensor, shapeSize } from '../src/tensor/tensor.js';
 import { createRng } from '../src/util/random.js';
 import type { ConvShape } from './kernels.js';
 
@@ -237,15 +237,15 @@ async function medians(entries: Entry[], rounds: number): Promise<number[]> {
   return samples.map(median);
 }
 
-const ops = (g: XnorConvGeometry) => 2 * outputPixels(g) * g.cout * g.cin * g.kh * g.kw;
+const ops = (g: ConvGeometry) => 2 * outputPixels(g) * g.cout * g.cin * g.kh * g.kw;
 
 /** Random float data of the layer, and its packed bits. */
 function layerData(s: ConvShape) {
-  const g = xnorConvGeometry({ ...s, kernel: [s.kh, s.kw], stride: [s.stride, s.stride], padding: [s.padding, s.padding] });
+  const g = convGeometry({ ...s, kernel: [s.kh, s.kw], stride: [s.stride, s.stride], padding: [s.padding, s.padding] });
   const rng = createRng(7);
   const random = (shape: number[]) =>
     new Tensor(
-      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+      Float32Array.from({ length: shapeSize(shape) }, () => rng.normal()),
       shape,
     );
   const x = random([s.n, s.cin, s.h, s.w]);

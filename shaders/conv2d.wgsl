@@ -7,19 +7,11 @@
 //   input is added or subtracted; the nibble of 4 bits becomes a +-1 vec4)
 // Each invocation computes a 4 x TN register tile: 4 consecutive output pixels (the lanes of
 // each vec4) times TN consecutive output channels (acc0, acc1, ...).
-// Includes conv_tile.wgsl (Params, the invocation's 4 output pixels).
+// Includes conv_tile.wgsl (the invocation's 4 output pixels, the epilogue).
 // Epilogue: y = scale[o] * acc + shift[o] (bias, BWN's alpha and a following batchnorm folded
 // in by the host), then RELU if set; written as float NCHW.
-
-@group(0) @binding(1) var<storage, read> x: array<vec4f>;
-#if BINARY_WEIGHTS
-@group(0) @binding(2) var<storage, read> wbits: array<u32>;
-#else
-@group(0) @binding(2) var<storage, read> weight: array<vec4f>;
-#endif
-@group(0) @binding(3) var<storage, read> scale: array<f32>;
-@group(0) @binding(4) var<storage, read> shift: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+// Bindings (wbits with BINARY_WEIGHTS, else weight) and uniforms p: declared in
+// src/backends/webgpu/kernels/conv2d.ts; p.c4 = ceil(Cin / 4).
 
 fn dots(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, w: vec4f) -> vec4f {
   return vec4f(dot(a0, w), dot(a1, w), dot(a2, w), dot(a3, w));
@@ -40,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   let tile = pixelTile(m0);
-  let c4 = p.extra;
+  let c4 = p.c4;
   let zeroPixel = vec4u(p.n * p.h * p.w * c4);
 
 #if BINARY_WEIGHTS

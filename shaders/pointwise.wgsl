@@ -5,26 +5,7 @@
 //   RELU:     v = max(v, 0)
 //   HARDTANH: v = clamp(v, lo, hi)
 // c = (i / inner) % channels, where inner is H*W (1 for [N, F]).
-
-struct Params {
-  size: u32,
-  channels: u32,
-  inner: u32,
-  _pad: u32,
-  lo: f32,
-  hi: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-#if AFFINE
-@group(0) @binding(3) var<storage, read> scale: array<f32>;
-@group(0) @binding(4) var<storage, read> shift: array<f32>;
-#endif
-#if ADD
-@group(0) @binding(5) var<storage, read> other: array<f32>;
-#endif
+// Bindings and uniforms p: declared in src/backends/webgpu/kernels/pointwise.ts.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,

@@ -2,19 +2,7 @@
 //   MAX: padded positions count as -inf (they never win)
 //   else average with count_include_pad: the sum over the window divided by kh*kw
 // Global average pooling is the average with the window = the whole plane.
-
-struct Params {
-  planes: u32, // N * C
-  h: u32, w: u32,
-  kh: u32, kw: u32,
-  sh: u32, sw: u32,
-  ph: u32, pw: u32,
-  ho: u32, wo: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+// Bindings and uniforms p: declared in src/backends/webgpu/kernels/pool.ts.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,

@@ -1,15 +1,6 @@
 // Softmax over dimension 1 of a float tensor [N, C, inner...], numerically stable (the
 // maximum is subtracted first). One invocation per (n, inner position).
-
-struct Params {
-  n: u32,
-  channels: u32,
-  inner: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+// Bindings and uniforms p: declared in src/backends/webgpu/kernels/softmax.ts.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u,

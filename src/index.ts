@@ -11,7 +11,12 @@ export {
   unpackWeights,
   wordsFor,
 } from './tensor/bits.js';
-export * as reference from './reference/index.js';
+export * as reference from './ops/reference.js';
+export { type ConvGeometry, type ConvSpec, convGeometry } from './ops/conv.js';
+export type { Activation, Affine, Epilogue } from './ops/epilogue.js';
+export { type NodeAttrs, type OpName, OP_NAMES, opOf } from './ops/registry.js';
+export type { OpDef } from './ops/op.js';
+export { type Plan, type Step, planGraph } from './plan/plan.js';
 export {
   type AdapterDescription,
   type CreateContextOptions,
@@ -27,7 +32,8 @@ export * from './backends/webgpu/kernels/index.js';
 export { ohwiFromOihw } from './tensor/layout.js';
 export { ModelFormatError } from './model/errors.js';
 export { type Graph, type GraphNode, buildGraph } from './model/graph.js';
-export { type Model, type ModelFiles, loadModel, loadZooModel, modelFromFiles } from './model/model.js';
+export { type Model, type ModelFiles, modelFromFiles } from './model/model.js';
+export { loadModel } from './runner/load.js';
 export type { ModelJson, ModelNode, StoredTensor } from './model/types.js';
 export { readSafetensors, writeSafetensors } from './model/safetensors.js';
 export { readNpy, writeNpy } from './model/npy.js';
@@ -37,7 +43,7 @@ export { InputShapeError } from './model/input.js';
 export { runReference } from './backends/reference.js';
 export { WebGpuExecutor } from './backends/webgpu/executor.js';
 export { type Agreement, agreement } from './runner/compare.js';
-export { zooModel, zooNames } from './zoo/index.js';
+export { loadZooModel, zooModel, zooNames } from './zoo/index.js';
 export { CpuExecutor } from './backends/cpu/executor.js';
 export { type Backend, type Runner, BACKENDS, createRunner } from './runner/runner.js';
 export { type CpuThreadPoolOptions, createCpuThreadPool } from './backends/cpu/platform-thread-pool.js';

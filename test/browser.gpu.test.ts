@@ -1,7 +1,7 @@
 /** The browser paths (navigator.gpu, models fetched by URL) in headless Chromium on SwiftShader. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runReference } from '../src/backends/reference.js';
-import { loadZooModel } from '../src/model/model.js';
+import { loadZooModel } from '../src/zoo/index.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { packCheck, runModelFromUrl, runModelOnCpu } from './browser/pack-check.js';

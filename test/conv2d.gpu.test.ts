@@ -1,6 +1,7 @@
 /** conv2d.wgsl: float convolution (OHWI float weights) and BWN convolution (packed weights). */
+import { type ConvGeometry, convGeometry, describeConv } from '../src/ops/conv.js';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { packWeights } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -9,7 +10,7 @@ import { submitLaunches } from '../src/backends/webgpu/dispatch.js';
 import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
 import { conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/backends/webgpu/kernels/to-nhwc4.js';
-import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
+import { convCases } from './helpers/conv-cases.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { poisonedFloats } from './helpers/poison.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
@@ -18,15 +19,13 @@ const ctx = await gpuForSuite('conv2d');
 
 async function runConv(
   gpu: GpuContext,
-  c: ConvCase,
+  c: ConvGeometry,
   x: Tensor<Float32Array>,
   weights: Tensor,
   scale: Float32Array,
   shift: Float32Array,
   relu = false,
 ) {
-  const ho = Math.floor((c.h + 2 * c.padding[0] - c.kernel[0]) / c.stride[0]) + 1;
-  const wo = Math.floor((c.w + 2 * c.padding[1] - c.kernel[1]) / c.stride[1]) + 1;
   const inputShape = x.shape as [number, number, number, number];
   const tensors = {
     nchw: GpuTensor.upload(gpu, x),
@@ -34,7 +33,7 @@ async function runConv(
     weights: GpuTensor.upload(gpu, weights),
     scale: GpuTensor.upload(gpu, new Tensor(scale, [c.cout])),
     shift: GpuTensor.upload(gpu, new Tensor(shift, [c.cout])),
-    output: GpuTensor.upload(gpu, poisonedFloats([c.n, c.cout, ho, wo])),
+    output: GpuTensor.upload(gpu, poisonedFloats([c.n, c.cout, c.ho, c.wo])),
   };
   await submitLaunches(gpu, 'conv2d', [
     await toNhwc4Launch(gpu, tensors.nchw, tensors.input),
@@ -46,12 +45,12 @@ async function runConv(
 }
 
 describe.skipIf(!ctx)('conv2d kernel', () => {
-  const cases = convCases().map((c) => [describeCase(c), c] as const);
+  const cases = convCases().map((c) => [describeConv(c), c] as const);
 
   it.each(cases)('float weights match the reference: %s', async (_, c) => {
     const rng = testRng();
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
-    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+    const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
     const bias = randomTensor(rng, [c.cout]).data;
     const y = await runConv(ctx!, c, x, ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1), bias);
     const expected = ref.conv2d(x, w, bias, c.stride, c.padding);
@@ -62,7 +61,7 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
   it.each(cases)('binary (BWN) weights match the reference: %s', async (_, c) => {
     const rng = testRng();
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
-    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+    const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
     const bias = randomTensor(rng, [c.cout]).data;
     const packed = packWeights(w);
     const y = await runConv(ctx!, c, x, packed.bits, packed.alpha.data, bias);
@@ -77,7 +76,7 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
 
   it('fuses relu into the epilogue', async () => {
     const rng = testRng();
-    const c: ConvCase = { n: 2, cin: 7, h: 6, w: 5, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    const c = convGeometry({ n: 2, cin: 7, h: 6, w: 5, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
     const w = randomTensor(rng, [c.cout, c.cin, 3, 3]);
     const bias = randomTensor(rng, [c.cout]).data;

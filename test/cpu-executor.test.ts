@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { runReference } from '../src/backends/reference.js';
 import { createRunner } from '../src/runner/runner.js';
-import { type Model, loadZooModel } from '../src/model/model.js';
+import type { Model } from '../src/model/model.js';
+import { loadZooModel } from '../src/zoo/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { expectNetworksAgree, hasBinaryActivations } from './helpers/agreement.js';
 import { atInputSize, randomInput } from './helpers/models.js';

@@ -2,8 +2,9 @@
  * The CPU float convolution (src/backends/cpu/float-conv.ts) against the float reference conv2d, on the
  * shared conv grid; BWN weights (signs added or subtracted) exactly as float weights +-1.
  */
+import { type ConvGeometry, convGeometry, describeConv, outputPixels } from '../src/ops/conv.js';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import {
   type FloatConvKernel,
   createFloatConvKernel,
@@ -13,31 +14,30 @@ import {
   floatConvOperands,
   paddedImage,
 } from '../src/backends/cpu/float-conv.js';
-import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/backends/cpu/geometry.js';
 import { sign } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
+import { convCases } from './helpers/conv-cases.js';
 import { pixelMajor } from './helpers/pixel-major.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';
 
 /** Besides the grid: the Cout remainders mod 8 it lacks (filters per panel of the wasm kernel), M of every remainder mod 4. */
-const EXTRA_CASES: ConvCase[] = [
-  { n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] },
-  { n: 2, cin: 5, h: 3, w: 5, cout: 3, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 1, cin: 40, h: 3, w: 5, cout: 7, kernel: [1, 1], stride: [1, 1], padding: [0, 0] },
-  { n: 3, cin: 17, h: 4, w: 4, cout: 10, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 1, cin: 64, h: 3, w: 5, cout: 15, kernel: [5, 5], stride: [1, 1], padding: [2, 2] },
-  { n: 1, cin: 32, h: 4, w: 4, cout: 16, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 1, cin: 300, h: 5, w: 5, cout: 17, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 2, cin: 9, h: 4, w: 3, cout: 23, kernel: [1, 3], stride: [1, 1], padding: [0, 1] },
+const EXTRA_CASES: ConvGeometry[] = [
+  convGeometry({ n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] }),
+  convGeometry({ n: 2, cin: 5, h: 3, w: 5, cout: 3, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 40, h: 3, w: 5, cout: 7, kernel: [1, 1], stride: [1, 1], padding: [0, 0] }),
+  convGeometry({ n: 3, cin: 17, h: 4, w: 4, cout: 10, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 64, h: 3, w: 5, cout: 15, kernel: [5, 5], stride: [1, 1], padding: [2, 2] }),
+  convGeometry({ n: 1, cin: 32, h: 4, w: 4, cout: 16, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 300, h: 5, w: 5, cout: 17, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 2, cin: 9, h: 4, w: 3, cout: 23, kernel: [1, 3], stride: [1, 1], padding: [0, 1] }),
 ];
 
-const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeCase(c), c] as const);
+const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeConv(c), c] as const);
 
 interface CaseData {
   seed: number;
-  g: XnorConvGeometry;
+  g: ConvGeometry;
   image: Float32Array;
   /** OHWI float weights, and their signs +-1. */
   weights: Float32Array;
@@ -47,12 +47,12 @@ interface CaseData {
   expectedSigns: Float32Array;
 }
 
-function makeCase(c: ConvCase): CaseData {
+function makeCase(c: ConvGeometry): CaseData {
   const rng = testRng();
   const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
-  const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
+  const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
   const signs = new Tensor(w.data.map(sign), w.shape);
-  const g = xnorConvGeometry(c);
+  const g = c;
   const expected = (weights: Tensor<Float32Array>) =>
     pixelMajor(ref.conv2d(x, weights, undefined, c.stride, c.padding).data, g, Float32Array);
   return {
@@ -68,7 +68,7 @@ function makeCase(c: ConvCase): CaseData {
 
 const data = new Map<string, CaseData>();
 /** Each case's data is made once (with its own seed) and shared by the kernels. */
-const caseData = (name: string, c: ConvCase) => data.get(name) ?? data.set(name, makeCase(c)).get(name)!;
+const caseData = (name: string, c: ConvGeometry) => data.get(name) ?? data.set(name, makeCase(c)).get(name)!;
 
 function run(kernel: FloatConvKernel, { g, image, weights, signs }: CaseData, bwn: boolean): Float32Array {
   const out = new Float32Array(outputPixels(g) * g.cout);
@@ -80,8 +80,8 @@ describe('float conv (the benchmark baseline)', () => {
   it.each(cases.filter((_, i) => i % 5 === 0))('matches the reference conv2d: %s', (_, c) => {
     const rng = testRng();
     const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
-    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
-    const g = xnorConvGeometry(c);
+    const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
+    const g = c;
     const out = new Float32Array(outputPixels(g) * g.cout);
     floatConv(g, floatConvOperands(g, x, w), out);
     const expected = ref.conv2d(x, w, undefined, c.stride, c.padding);
@@ -132,12 +132,12 @@ describe.each(KERNELS)('%s float kernel', (name, create) => {
   it('serves prepared weights to inputs of any batch, writing nothing past M x Cout', async () => {
     const k = await kernel;
     const rng = testRng();
-    const c: ConvCase = { n: 1, cin: 19, h: 6, w: 5, cout: 11, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
-    const w = randomTensor(rng, [c.cout, c.cin, ...c.kernel]);
-    const weights = k.prepare(xnorConvGeometry(c), ohwiFromOihw(w).data);
+    const c = convGeometry({ n: 1, cin: 19, h: 6, w: 5, cout: 11, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
+    const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
+    const weights = k.prepare(c, ohwiFromOihw(w).data);
     for (const n of [3, 1, 2]) {
       const x = randomTensor(rng, [n, c.cin, c.h, c.w]);
-      const g = xnorConvGeometry({ ...c, n });
+      const g = convGeometry({ ...c, kernel: [c.kh, c.kw], n });
       const out = new Float32Array(outputPixels(g) * g.cout + 3).fill(-7);
       k.conv(g, paddedImage(g, x.data), weights, out);
       const expected = pixelMajor(ref.conv2d(x, w, undefined, c.stride, c.padding).data, g, Float32Array);
@@ -149,7 +149,7 @@ describe.each(KERNELS)('%s float kernel', (name, create) => {
 
   it('rejects arguments that do not fit the geometry', async () => {
     const k = await kernel;
-    const g = xnorConvGeometry({ n: 2, cin: 3, h: 5, w: 5, cout: 4, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
+    const g = convGeometry({ n: 2, cin: 3, h: 5, w: 5, cout: 4, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
     const image = new Float32Array(2 * 7 * 7 * 3);
     const weights = k.prepare(g, new Float32Array(4 * 27));
     const out = new Float32Array(2 * 25 * 4);

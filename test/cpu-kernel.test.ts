@@ -2,10 +2,10 @@
  * The CPU XNOR convolution (src/backends/cpu/): both kernels and the thread pool give exactly the
  * integer dots of the float reference (binconv2d, mode xnor, K = 1, +-1 weights: alpha = 1).
  */
+import { type ConvGeometry, convGeometry, describeConv, outputPixels } from '../src/ops/conv.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { createFloatConvKernel, paddedImage } from '../src/backends/cpu/float-conv.js';
-import { type XnorConvGeometry, outputPixels, xnorConvGeometry } from '../src/backends/cpu/geometry.js';
 import { type XnorCpuKernel, createXnorKernel, defaultKernelName } from '../src/backends/cpu/kernel.js';
 import { createNodeThreadPool } from '../src/backends/cpu/node-thread-pool.js';
 import { type StepTask, runStepTask, unitsOf } from '../src/backends/cpu/steps.js';
@@ -14,42 +14,42 @@ import { type ConvReply, type ConvRequest, createAnswerer } from '../src/backend
 import { createWasmSimdKernel, defaultPopcountPath } from '../src/backends/cpu/wasm-kernel.js';
 import { wasmSimdSupported } from '../src/backends/cpu/wasm-module.js';
 import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { Tensor, shapeSize } from '../src/tensor/tensor.js';
 import type { Rng } from '../src/util/random.js';
-import { type ConvCase, convCases, describeCase } from './helpers/conv-cases.js';
+import { convCases } from './helpers/conv-cases.js';
 import { pixelMajor } from './helpers/pixel-major.js';
 import { randomTensor, testRng } from './helpers/random.js';
 
 /** Besides the kernel grid: Cin multiples of 128 (whole vectors); large Cin, whose K of over 31 vectors widens byte counters. */
-const EXTRA_CASES: ConvCase[] = [
-  { n: 2, cin: 128, h: 6, w: 7, cout: 9, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 1, cin: 256, h: 5, w: 5, cout: 16, kernel: [3, 3], stride: [2, 2], padding: [1, 1] },
-  { n: 1, cin: 384, h: 4, w: 6, cout: 7, kernel: [1, 1], stride: [1, 1], padding: [0, 0] },
-  { n: 1, cin: 1000, h: 5, w: 4, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
-  { n: 1, cin: 1500, h: 4, w: 4, cout: 3, kernel: [3, 3], stride: [1, 1], padding: [2, 2] },
+const EXTRA_CASES: ConvGeometry[] = [
+  convGeometry({ n: 2, cin: 128, h: 6, w: 7, cout: 9, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 256, h: 5, w: 5, cout: 16, kernel: [3, 3], stride: [2, 2], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 384, h: 4, w: 6, cout: 7, kernel: [1, 1], stride: [1, 1], padding: [0, 0] }),
+  convGeometry({ n: 1, cin: 1000, h: 5, w: 4, cout: 6, kernel: [3, 3], stride: [1, 1], padding: [1, 1] }),
+  convGeometry({ n: 1, cin: 1500, h: 4, w: 4, cout: 3, kernel: [3, 3], stride: [1, 1], padding: [2, 2] }),
 ];
 
 interface CaseData {
   seed: number;
-  g: XnorConvGeometry;
+  g: ConvGeometry;
   input: Uint32Array;
   weights: Uint32Array;
   /** The reference dots as [M, Cout], the kernels' order. */
   expected: Int32Array;
 }
 
-const filled = (shape: number[], value: number) => new Tensor(new Float32Array(shape.reduce((a, b) => a * b)).fill(value), shape);
+const filled = (shape: number[], value: number) => new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape);
 
 /** Random inputs and +-1 weights, or inputs all -1 and weights all +1: every real bit mismatches. */
-function makeCase(c: ConvCase, values: 'random' | 'all-mismatch' = 'random'): CaseData {
+function makeCase(c: ConvGeometry, values: 'random' | 'all-mismatch' = 'random'): CaseData {
   const rng = testRng();
   const [xShape, wShape] = [
     [c.n, c.cin, c.h, c.w],
-    [c.cout, c.cin, ...c.kernel],
+    [c.cout, c.cin, c.kh, c.kw],
   ];
   const x = values === 'random' ? randomTensor(rng, xShape) : filled(xShape, -1);
   const w = values === 'random' ? new Tensor(randomTensor(rng, wShape).data.map(sign), wShape) : filled(wShape, 1);
-  const g = xnorConvGeometry(c);
+  const g = c;
   const nchw = ref.binconv2d(x, ref.binarizeWeights(w), undefined, {
     mode: 'xnor',
     scaleInput: false,
@@ -65,10 +65,10 @@ function makeCase(c: ConvCase, values: 'random' | 'all-mismatch' = 'random'): Ca
   };
 }
 
-const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeCase(c), c] as const);
+const cases = [...convCases(), ...EXTRA_CASES].map((c) => [describeConv(c), c] as const);
 const data = new Map<string, CaseData>();
 /** Each case's data is made once (with its own seed) and shared by the kernels and pools. */
-const caseData = (name: string, c: ConvCase) => data.get(name) ?? data.set(name, makeCase(c)).get(name)!;
+const caseData = (name: string, c: ConvGeometry) => data.get(name) ?? data.set(name, makeCase(c)).get(name)!;
 
 const KERNELS: [string, () => Promise<XnorCpuKernel>][] = [
   ['wasm-simd, i8x16.popcnt', () => createWasmSimdKernel('i8x16')],
@@ -105,12 +105,12 @@ describe.each(KERNELS)('%s kernel', (_, create) => {
       const { g, input, weights, expected } = makeCase(c, 'all-mismatch');
       const out = new Int32Array(expected.length);
       (await kernel).conv(g, input, weights, out, 0, outputPixels(g));
-      expect(out, describeCase(c)).toEqual(expected);
+      expect(out, describeConv(c)).toEqual(expected);
     }
   });
 
   it('rejects arguments that do not fit the geometry', async () => {
-    const g = xnorConvGeometry({ n: 1, cin: 40, h: 5, w: 5, cout: 8, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
+    const g = convGeometry({ n: 1, cin: 40, h: 5, w: 5, cout: 8, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
     const input = new Uint32Array(5 * 5 * 2);
     const weights = new Uint32Array(8 * 9 * 2);
     const conv = (await kernel).conv;
@@ -132,7 +132,7 @@ function largeSteps(rng: Rng, alloc: <A extends Rows>(type: RowsType<A>, length:
     shift: Float32Array.from({ length: c }, () => rng.normal()),
   });
   const window = { kernel: [3, 3] as [number, number], stride: [2, 2] as [number, number], padding: [1, 1] as [number, number] };
-  const shape = { input: [2, 32, 16, 16] as const, cout: 128, window: { ...window, stride: [1, 1] as [number, number] }, ho: 16, wo: 16 };
+  const conv = convGeometry({ n: 2, cin: 32, h: 16, w: 16, cout: 128, kernel: [3, 3], padding: [1, 1] });
   const dots = alloc(Int32Array, 2 * 256 * 128).map(() => rng.int(-288, 288));
   return [
     {
@@ -158,9 +158,8 @@ function largeSteps(rng: Rng, alloc: <A extends Rows>(type: RowsType<A>, length:
       op: 'epilogue',
       sums: dots,
       meanAbs: floats(2 * 16 * 16).map(Math.abs),
-      shape,
-      epilogue: affine(128),
-      relu: true,
+      conv,
+      epilogue: { ...affine(128), relu: true },
       out: alloc(Float32Array, 2 * 128 * 256),
     },
   ];
@@ -184,9 +183,9 @@ describe.each([1, 2, 3])('thread pool of %i', (threads) => {
   it.each(cases.filter((_, i) => i % 4 === threads % 4))('float and BWN convs: the sums of one float kernel exactly: %s', async (_, c) => {
     const p = await pool;
     const rng = testRng();
-    const g = xnorConvGeometry(c);
+    const g = c;
     const image = paddedImage(g, randomTensor(rng, [c.n, c.cin, c.h, c.w]).data);
-    const ohwi = randomTensor(rng, [c.cout, c.kernel[0], c.kernel[1], c.cin]).data;
+    const ohwi = randomTensor(rng, [c.cout, c.kh, c.kw, c.cin]).data;
     const single = await createFloatConvKernel();
     for (const [weights, signs] of [
       [ohwi, false],
@@ -256,7 +255,7 @@ function inThreadWorkers(fate: 'compute' | 'error reply' | 'death') {
 }
 
 describe('thread pool', () => {
-  const small = xnorConvGeometry({ n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] });
+  const small = convGeometry({ n: 1, cin: 8, h: 3, w: 3, cout: 2, kernel: [1, 1], stride: [1, 1], padding: [0, 0] });
 
   it('splits units into contiguous ranges of whole aligned blocks', () => {
     expect(splitRange(1568, 2, 4)).toEqual([

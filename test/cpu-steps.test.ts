@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { packSigns, pool } from '../src/backends/cpu/steps.js';
 import type { WindowParams } from '../src/ops/window.js';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { packActivations } from '../src/tensor/bits.js';
 import { randomTensor, testRng } from './helpers/random.js';
 

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRunner } from '../src/runner/runner.js';
 import { WebGpuExecutor } from '../src/backends/webgpu/executor.js';
-import { loadZooModel } from '../src/model/model.js';
+import { loadZooModel } from '../src/zoo/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { expectNetworksAgree, hasBinaryActivations } from './helpers/agreement.js';
 import { gpuForSuite } from './helpers/gpu.js';

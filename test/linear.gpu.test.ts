@@ -1,6 +1,6 @@
 /** linear / binlinear run as the 1x1 case of the conv kernels on [N, F, 1, 1]. */
 import { describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { packActivations, packWeights, wordsFor } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';

@@ -15,11 +15,12 @@ import { InputShapeError } from '../src/model/input.js';
 import { runReference } from '../src/backends/reference.js';
 import { ModelFormatError } from '../src/model/errors.js';
 import type { Shape } from '../src/model/graph.js';
-import { type Model, loadModel, modelFromFiles } from '../src/model/model.js';
+import { type Model, modelFromFiles } from '../src/model/model.js';
+import { loadModel } from '../src/runner/load.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
 import { packedTensors, saveModel } from '../src/model/save.js';
 import type { ModelJson, StoredTensor } from '../src/model/types.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { Tensor, shapeSize } from '../src/tensor/tensor.js';
 import type { Rng } from '../src/util/random.js';
 import { type ZooModel, zooModel, zooNames } from '../src/zoo/index.js';
 import { expectOnlyFormatErrors, mutateBytes, formatErrorOf } from './helpers/fuzz.js';
@@ -118,7 +119,7 @@ function inputShapes(model: Model): Map<string, Shape> {
  */
 function expectPackedFrom(name: string, weight: StoredTensor, bits: StoredTensor, alpha: StoredTensor): void {
   const [cout, cin, ...taps] = weight.shape as [number, number, ...number[]];
-  const plane = taps.reduce((a, b) => a * b, 1);
+  const plane = shapeSize(taps);
   const words = Math.ceil(cin / 32);
   expect([bits.dtype, bits.shape, bits.data instanceof Uint32Array], name).toEqual(['U32', [cout, ...taps, words], true]);
   expect([alpha.dtype, alpha.shape, alpha.data instanceof Float32Array], name).toEqual(['F32', [cout], true]);

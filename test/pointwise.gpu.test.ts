@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
-import { type Activation, pointwiseLaunch } from '../src/backends/webgpu/kernels/pointwise.js';
+import type { Activation } from '../src/ops/epilogue.js';
+import { pointwiseLaunch } from '../src/backends/webgpu/kernels/pointwise.js';
 import { gpuForSuite } from './helpers/gpu.js';
 import { poisonedFloats } from './helpers/poison.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bindByName, uniformBytes } from '../src/backends/webgpu/dispatch.js';
+import { type Kernel, assemble, interfaceWgsl, sourceLine } from '../src/backends/webgpu/pipelines.js';
 import { preprocessWgsl } from '../src/backends/webgpu/preprocess.js';
 
 const SOURCE = `let a = 1;
@@ -87,5 +89,68 @@ describe('preprocessWgsl', () => {
   it('reports unbalanced #if/#endif with the file name', () => {
     expect(() => preprocessWgsl('#if A\nx\n', { A: true }, 'bad.wgsl')).toThrow(/bad\.wgsl: Mismatched #if\/#endif/);
     expect(() => preprocessWgsl('x\n#endif\n', {}, 'bad.wgsl')).toThrow(/bad\.wgsl: #endif not preceeded by an #if/);
+  });
+});
+
+describe('kernel interfaces', () => {
+  const kernel = {
+    file: 'k.wgsl',
+    source: '// k\nfn main() {\n  broken\n}',
+    includes: [{ file: 'inc.wgsl', source: '// inc\nfn f() {}' }],
+    interface: {
+      storage: {
+        x: { type: 'array<f32>', access: 'read' },
+        bits: { type: 'array<u32>', access: 'read', when: 'BITS' },
+        floats: { type: 'array<vec4f>', access: 'read', when: '!BITS' },
+        y: { type: 'array<f32>', access: 'read_write' },
+      },
+      uniforms: { n: 'u32', shift: 'i32', lo: 'f32' },
+    },
+  } satisfies Kernel;
+  const buffer = (label: string) => ({ label }) as GPUBuffer;
+
+  it('generates the uniform block and the bindings a variant has, numbered in declaration order', () => {
+    expect(interfaceWgsl(kernel.file, kernel.interface, { BITS: true }).split('\n')).toEqual([
+      'struct Params { n: u32, shift: i32, lo: f32 }',
+      '@group(0) @binding(0) var<uniform> p: Params;',
+      '@group(0) @binding(1) var<storage, read> x: array<f32>;',
+      '@group(0) @binding(2) var<storage, read> bits: array<u32>;',
+      '@group(0) @binding(4) var<storage, read_write> y: array<f32>;',
+    ]);
+    expect(interfaceWgsl(kernel.file, kernel.interface, { BITS: false })).toContain('@binding(3) var<storage, read> floats: array<vec4f>;');
+    expect(() => interfaceWgsl(kernel.file, kernel.interface, {})).toThrow(
+      'k.wgsl: binding bits is there when BITS, but "BITS" is not defined',
+    );
+  });
+
+  it('maps lines of the assembled text to the interface, the includes and the file', () => {
+    const { text, parts } = assemble(kernel, { BITS: false });
+    const lineOf = (s: string) => text.split('\n').indexOf(s) + 1;
+    expect(sourceLine(parts, lineOf('@group(0) @binding(0) var<uniform> p: Params;'))).toBe('k.wgsl interface:2');
+    expect(sourceLine(parts, lineOf('fn f() {}'))).toBe('inc.wgsl:2');
+    expect(sourceLine(parts, lineOf('  broken'))).toBe('k.wgsl:3');
+  });
+
+  it('binds buffers by name, leaving holes for bindings the variant lacks', () => {
+    const [x, bits, y] = [buffer('x'), buffer('bits'), buffer('y')];
+    expect(bindByName(kernel, { BITS: true }, { x, bits, y })).toEqual([undefined, x, bits, undefined, y]);
+    expect(bindByName(kernel, { BITS: true }, { x, bits, y, floats: undefined })).toEqual([undefined, x, bits, undefined, y]);
+    expect(() => bindByName(kernel, { BITS: true }, { x, y })).toThrow('k.wgsl: binding bits is missing');
+    expect(() => bindByName(kernel, { BITS: true }, { x, bits, y, floats: x })).toThrow(
+      'k.wgsl: binding floats is given, but this variant lacks it (!BITS is false)',
+    );
+    expect(() => bindByName(kernel, { BITS: true }, { x, bits, y, z: x })).toThrow(
+      'k.wgsl: no binding named z (it has x, bits, floats, y)',
+    );
+  });
+
+  it('encodes uniforms by name as their types, padded to 16 bytes', () => {
+    const view = new DataView(uniformBytes(kernel, { lo: -0.1, n: 7, shift: -2 }));
+    expect(view.byteLength).toBe(16);
+    expect([view.getUint32(0, true), view.getInt32(4, true), view.getFloat32(8, true)]).toEqual([7, -2, Math.fround(-0.1)]);
+    expect(() => uniformBytes(kernel, { n: 7, lo: 0 })).toThrow('k.wgsl: uniform shift is missing');
+    expect(() => uniformBytes(kernel, { n: 7, shift: 0, lo: 0, hi: 1 })).toThrow('k.wgsl: no uniform named hi (it has n, shift, lo)');
+    expect(() => uniformBytes(kernel, { n: -1, shift: 0, lo: 0 })).toThrow('k.wgsl: uniform n (u32) cannot hold -1');
+    expect(() => uniformBytes(kernel, { n: 1, shift: 0.5, lo: 0 })).toThrow('k.wgsl: uniform shift (i32) cannot hold 0.5');
   });
 });

@@ -3,7 +3,7 @@
  * computed on paper and against an independent bit-level computation of the XNOR dot product.
  */
 import { describe, expect, it } from 'vitest';
-import * as ref from '../src/reference/index.js';
+import * as ref from '../src/ops/reference.js';
 import { lastWordMask, packActivations, packWeights, sign, wordsFor } from '../src/tensor/bits.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { maxToleranceViolation, randomTensor, testRng } from './helpers/random.js';

@@ -2,6 +2,7 @@
  * The model zoo builds valid graphs with the documented structure and reproducible weights.
  * Parameter counts are recomputed here from the layer lists, independently of the builder.
  */
+import { shapeSize } from '../src/tensor/tensor.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ModelNode } from '../src/model/types.js';
@@ -97,7 +98,7 @@ describe.each(zooNames())('%s', (name) => {
     for (const [tensorName, tensor] of weights) {
       expect(tensor.dtype).toBe('F32');
       expect(tensor.data).toBeInstanceOf(Float32Array);
-      expect(tensor.data.length).toBe(tensor.shape.reduce((a, b) => a * b, 1));
+      expect(tensor.data.length).toBe(shapeSize(tensor.shape));
       expect(nodeNames).toContain(tensorName.slice(0, tensorName.lastIndexOf('.')));
     }
   });

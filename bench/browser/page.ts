@@ -1,6 +1,6 @@
 /** Runs in the benchmark page: times a model on one backend in the browser. */
 import { type Backend, createRunner } from '../../src/runner/runner.js';
-import { loadModel } from '../../src/model/model.js';
+import { loadModel } from '../../src/runner/load.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { createRng } from '../../src/util/random.js';
 

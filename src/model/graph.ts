@@ -1,41 +1,16 @@
 /**
  * model.json -> a validated graph: every node's attributes with defaults resolved, its inputs,
- * and the shape of its output (per sample: the batch dimension is free). Every problem is a
- * ModelFormatError naming the node.
+ * and the shape of its output (per sample: the batch dimension is free). Each op's attributes
+ * and shape rule come from its module (src/ops); every problem is a ModelFormatError naming
+ * the node.
  */
+import { AttrReader, type Shape } from '../ops/op.js';
+import { type NodeAttrs, OP_NAMES, isOpName, opOf } from '../ops/registry.js';
 import { ModelFormatError } from './errors.js';
-import { type Pair, poolOutputSize, windowOutputSize } from '../ops/window.js';
 import type { ModelJson } from './types.js';
 
-export type Shape = readonly number[];
-export type BinaryMode = 'bwn' | 'xnor';
-
-/** A node's attributes with the format's defaults applied. */
-export type NodeAttrs =
-  | { op: 'conv2d'; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; bias: boolean }
-  | {
-      op: 'binconv2d';
-      mode: BinaryMode;
-      outChannels: number;
-      kernel: Pair;
-      stride: Pair;
-      padding: Pair;
-      bias: boolean;
-      scaleInput: boolean;
-    }
-  | { op: 'linear'; outFeatures: number; bias: boolean }
-  | { op: 'binlinear'; mode: BinaryMode; outFeatures: number; bias: boolean; scaleInput: boolean }
-  | { op: 'batchnorm'; eps: number; affine: boolean }
-  | { op: 'maxpool2d' | 'avgpool2d'; kernel: Pair; stride: Pair; padding: Pair }
-  | { op: 'hardtanh'; min: number; max: number }
-  | { op: 'relu' }
-  | { op: 'globalavgpool' }
-  | { op: 'flatten' }
-  | { op: 'add' }
-  | { op: 'dropout' }
-  | { op: 'softmax' };
-
-export type OpName = NodeAttrs['op'];
+export type { Shape } from '../ops/op.js';
+export type { NodeAttrs, OpName } from '../ops/registry.js';
 
 export interface GraphNode {
   /** Position in model.json's nodes. */
@@ -58,187 +33,7 @@ export interface Graph {
   json: ModelJson;
 }
 
-export const V1_OPS: readonly OpName[] = [
-  'conv2d',
-  'binconv2d',
-  'linear',
-  'binlinear',
-  'batchnorm',
-  'relu',
-  'hardtanh',
-  'maxpool2d',
-  'avgpool2d',
-  'globalavgpool',
-  'flatten',
-  'add',
-  'dropout',
-  'softmax',
-];
-
 const COMMON_KEYS = ['op', 'name', 'in'];
-const ALLOWED_KEYS: Record<OpName, string[]> = {
-  conv2d: ['outChannels', 'kernel', 'stride', 'padding', 'bias'],
-  binconv2d: ['mode', 'outChannels', 'kernel', 'stride', 'padding', 'bias', 'scaleInput'],
-  linear: ['outFeatures', 'bias'],
-  binlinear: ['mode', 'outFeatures', 'bias', 'scaleInput'],
-  batchnorm: ['eps', 'affine'],
-  maxpool2d: ['kernel', 'stride', 'padding'],
-  avgpool2d: ['kernel', 'stride', 'padding'],
-  hardtanh: ['min', 'max'],
-  relu: [],
-  globalavgpool: [],
-  flatten: [],
-  add: [],
-  dropout: [],
-  softmax: [],
-};
-
-export const describeShape = (shape: Shape) => `[${shape.join(', ')}]`;
-
-/** Reads the typed fields of one node, with errors that name it. */
-class NodeReader {
-  constructor(
-    private readonly raw: Record<string, unknown>,
-    readonly where: string,
-    private readonly file: string,
-  ) {}
-
-  fail(message: string): never {
-    throw new ModelFormatError(this.file, `${this.where}: ${message}`);
-  }
-
-  positiveInt(key: string): number {
-    const v = this.raw[key];
-    if (!Number.isInteger(v) || (v as number) < 1) this.fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-    return v as number;
-  }
-
-  pair(key: string, fallback: number | undefined, min: number): Pair {
-    const v = this.raw[key] ?? fallback;
-    if (v === undefined) this.fail(`"${key}" is required`);
-    const pair = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => Number.isInteger(x) && x >= min)) {
-      this.fail(`"${key}" must be an integer >= ${min} or [h, w], got ${JSON.stringify(v)}`);
-    }
-    return [pair[0] as number, pair[1] as number];
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const v = this.raw[key] ?? fallback;
-    if (typeof v !== 'boolean') this.fail(`"${key}" must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  number(key: string, fallback: number, check: (v: number) => boolean, rule: string): number {
-    const v = this.raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) this.fail(`"${key}" must be ${rule}, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  mode(): BinaryMode {
-    const v = this.raw['mode'];
-    if (v !== 'bwn' && v !== 'xnor') this.fail(`"mode" must be "bwn" or "xnor", got ${JSON.stringify(v)}`);
-    return v;
-  }
-}
-
-function parseAttrs(op: OpName, r: NodeReader): NodeAttrs {
-  switch (op) {
-    case 'conv2d':
-      return {
-        op,
-        outChannels: r.positiveInt('outChannels'),
-        kernel: r.pair('kernel', undefined, 1),
-        stride: r.pair('stride', 1, 1),
-        padding: r.pair('padding', 0, 0),
-        bias: r.bool('bias', true),
-      };
-    case 'binconv2d':
-      return {
-        op,
-        mode: r.mode(),
-        outChannels: r.positiveInt('outChannels'),
-        kernel: r.pair('kernel', undefined, 1),
-        stride: r.pair('stride', 1, 1),
-        padding: r.pair('padding', 0, 0),
-        bias: r.bool('bias', true),
-        scaleInput: r.bool('scaleInput', true),
-      };
-    case 'linear':
-      return { op, outFeatures: r.positiveInt('outFeatures'), bias: r.bool('bias', true) };
-    case 'binlinear':
-      return {
-        op,
-        mode: r.mode(),
-        outFeatures: r.positiveInt('outFeatures'),
-        bias: r.bool('bias', true),
-        scaleInput: r.bool('scaleInput', true),
-      };
-    case 'batchnorm':
-      return { op, eps: r.number('eps', 1e-5, (v) => v > 0, 'a positive number'), affine: r.bool('affine', true) };
-    case 'maxpool2d':
-    case 'avgpool2d':
-      return { op, kernel: r.pair('kernel', undefined, 1), stride: r.pair('stride', 1, 1), padding: r.pair('padding', 0, 0) };
-    case 'hardtanh': {
-      const min = r.number('min', -1, () => true, 'a number');
-      const max = r.number('max', 1, (v) => v > min, `a number above min (${min})`);
-      return { op, min, max };
-    }
-    default:
-      return { op } as NodeAttrs;
-  }
-}
-
-/** The per-sample output shape of a node, given its inputs' shapes. */
-function inferShape(attrs: NodeAttrs, inputs: Shape[], r: NodeReader): Shape {
-  const [x] = inputs as [Shape];
-  const needImage = () => {
-    if (x.length !== 3) r.fail(`${attrs.op} needs an input [C, H, W], got ${describeShape(x)}`);
-    return x as [number, number, number];
-  };
-  const needVector = () => {
-    if (x.length !== 1) r.fail(`${attrs.op} needs an input [F], got ${describeShape(x)} (add a flatten before it)`);
-    return x[0]!;
-  };
-  const guard = <T>(compute: () => T): T => {
-    try {
-      return compute();
-    } catch (err) {
-      return r.fail((err as Error).message);
-    }
-  };
-  switch (attrs.op) {
-    case 'conv2d':
-    case 'binconv2d': {
-      const [, h, w] = needImage();
-      const [ho, wo] = guard(() => windowOutputSize([h, w], attrs, attrs.op));
-      return [attrs.outChannels, ho, wo];
-    }
-    case 'linear':
-    case 'binlinear':
-      needVector();
-      return [attrs.outFeatures];
-    case 'maxpool2d':
-    case 'avgpool2d': {
-      const [c, h, w] = needImage();
-      const [ho, wo] = guard(() => poolOutputSize([h, w], attrs, attrs.op));
-      return [c, ho, wo];
-    }
-    case 'globalavgpool':
-      return [needImage()[0], 1, 1];
-    case 'flatten':
-      return [x.reduce((a, b) => a * b, 1)];
-    case 'add':
-      if (inputs.length < 2) r.fail(`add needs at least two inputs in "in", got ${inputs.length}`);
-      for (const other of inputs) {
-        if (describeShape(other) !== describeShape(x)) r.fail(`add inputs differ in shape: ${inputs.map(describeShape).join(' vs ')}`);
-      }
-      return x;
-    default:
-      if (x.length === 0) r.fail(`${attrs.op} needs an input with channels, got a scalar`);
-      return x;
-  }
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -274,24 +69,27 @@ export function buildGraph(json: unknown, file: string): Graph {
     if (!isRecord(raw)) throw new ModelFormatError(file, `node ${index}: must be an object`);
     const op = raw['op'];
     const label = typeof raw['name'] === 'string' ? `node ${index} "${raw['name']}"` : `node ${index} (${String(op)})`;
-    if (typeof op !== 'string' || !(V1_OPS as string[]).includes(op)) {
-      throw new ModelFormatError(file, `${label}: unknown op ${JSON.stringify(op)} (version 1 ops: ${V1_OPS.join(', ')})`);
+    if (!isOpName(op)) {
+      throw new ModelFormatError(file, `${label}: unknown op ${JSON.stringify(op)} (version 1 ops: ${OP_NAMES.join(', ')})`);
     }
-    const r: NodeReader = new NodeReader(raw, label, file);
-    const allowed = [...COMMON_KEYS, ...ALLOWED_KEYS[op as OpName]];
+    const fail: (message: string) => never = (message) => {
+      throw new ModelFormatError(file, `${label}: ${message}`);
+    };
+    const def = opOf(op);
+    const allowed = [...COMMON_KEYS, ...def.attributes];
     const unknown = Object.keys(raw).filter((k) => !allowed.includes(k));
     if (unknown.length > 0)
-      r.fail(`unknown attribute(s) ${unknown.map((k) => `"${k}"`).join(', ')} for ${op} (allowed: ${allowed.join(', ')})`);
+      fail(`unknown attribute(s) ${unknown.map((k) => `"${k}"`).join(', ')} for ${op} (allowed: ${allowed.join(', ')})`);
     const name = raw['name'] ?? `${op}#${index}`;
-    if (typeof name !== 'string' || name === '' || name === 'input') r.fail(`"name" must be a non-empty string other than "input"`);
-    if (shapes.has(name)) r.fail(`the name "${name}" is used twice`);
-    const inputs = readInputs(raw['in'], previous, r, shapes, rawNodes);
-    const attrs = parseAttrs(op as OpName, r);
-    if (attrs.op !== 'add' && inputs.length !== 1) r.fail(`${op} takes one input, "in" names ${inputs.length}`);
-    const shape = inferShape(
+    if (typeof name !== 'string' || name === '' || name === 'input') fail(`"name" must be a non-empty string other than "input"`);
+    if (shapes.has(name)) fail(`the name "${name}" is used twice`);
+    const inputs = readInputs(raw['in'], previous, fail, shapes, rawNodes);
+    const attrs = def.parse(new AttrReader(raw, fail));
+    if (def.inputs === 'one' && inputs.length !== 1) fail(`${op} takes one input, "in" names ${inputs.length}`);
+    const shape = def.outputShape(
       attrs,
       inputs.map((i) => shapes.get(i)!),
-      r,
+      fail,
     );
     shapes.set(name, shape);
     nodes.push({ index, name, inputs, attrs, shape });
@@ -309,16 +107,22 @@ export function buildGraph(json: unknown, file: string): Graph {
   return { name, inputShape, nodes, outputs: outputs as string[], json: json as unknown as ModelJson };
 }
 
-function readInputs(raw: unknown, previous: string, r: NodeReader, known: Map<string, Shape>, all: unknown[]): string[] {
+/** The per-sample shape of each node's first input, by node name: what its weights and cost follow from. */
+export function firstInputShapes(graph: Graph): Map<string, Shape> {
+  const shapes = new Map<string, Shape>([['input', graph.inputShape], ...graph.nodes.map((n) => [n.name, n.shape] as const)]);
+  return new Map(graph.nodes.map((n) => [n.name, shapes.get(n.inputs[0]!)!]));
+}
+
+function readInputs(raw: unknown, previous: string, fail: (message: string) => never, known: Map<string, Shape>, all: unknown[]): string[] {
   if (raw === undefined) return [previous];
   const names = typeof raw === 'string' ? [raw] : raw;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
-    r.fail(`"in" must be a node name or a list of names, got ${JSON.stringify(raw)}`);
+    fail(`"in" must be a node name or a list of names, got ${JSON.stringify(raw)}`);
   }
   for (const n of names as string[]) {
     if (known.has(n)) continue;
     const later = all.some((node) => isRecord(node) && node['name'] === n);
-    r.fail(later ? `"in" names "${n}", which comes later in the graph` : `"in" names "${n}", which is not a node (nor "input")`);
+    fail(later ? `"in" names "${n}", which comes later in the graph` : `"in" names "${n}", which is not a node (nor "input")`);
   }
   return names as string[];
 }

@@ -1,5 +1,6 @@
 /** Checks shared by the executors: the input a user passes, and the outputs they get. */
-import { type Graph, describeShape } from './graph.js';
+import { formatShape } from '../tensor/tensor.js';
+import type { Graph } from './graph.js';
 
 export class InputShapeError extends Error {
   constructor(message: string) {
@@ -14,7 +15,7 @@ export function batchOf(graph: Graph, shape: readonly number[]): number {
   const ok = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && shape[0]! >= 1;
   if (!ok) {
     throw new InputShapeError(
-      `${graph.name}: input shape ${describeShape(shape)} does not match the model's input ${describeShape(expected)} ` +
+      `${graph.name}: input shape ${formatShape(shape)} does not match the model's input ${formatShape(expected)} ` +
         `(expected [N, ${expected.join(', ')}] with N >= 1)`,
     );
   }

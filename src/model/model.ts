@@ -1,9 +1,8 @@
 /**
  * A loaded model: its graph, its checked weights, and the raw tensors (for writing it back).
- * Sources: a model.json path (Node), a URL (browser or Node), bytes in memory, or
- * `zoo:<arch>-<mode>` for a zoo model with seeded random weights.
+ * Sources: a model.json path (Node), a URL (browser or Node), or bytes in memory
+ * (src/runner/load.ts adds zoo models).
  */
-import { zooModel } from '../zoo/index.js';
 import { ModelFormatError } from './errors.js';
 import { type Graph, buildGraph } from './graph.js';
 import { readSafetensors } from './safetensors.js';
@@ -27,8 +26,6 @@ export interface ModelFiles {
   source?: string;
 }
 
-export const ZOO_PREFIX = 'zoo:';
-
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
@@ -44,18 +41,6 @@ export function modelFromFiles({ json, weights, source = 'model.json' }: ModelFi
   const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
   const tensors = readSafetensors(bytes, weightsFile);
   return { graph, weights: resolveWeights(graph, tensors, weightsFile), tensors, source };
-}
-
-/** A zoo model (`zoo:resnet18-xnor`), checked like any loaded model. */
-export function loadZooModel(name: string, seed?: number): Model {
-  const zoo = zooModel(name, seed === undefined ? {} : { seed });
-  const graph = buildGraph(zoo.json, `${ZOO_PREFIX}${name}`);
-  return {
-    graph,
-    weights: resolveWeights(graph, zoo.weights, `${ZOO_PREFIX}${name}`),
-    tensors: zoo.weights,
-    source: `${ZOO_PREFIX}${name}`,
-  };
 }
 
 async function readLocal(path: string): Promise<Uint8Array> {
@@ -84,11 +69,10 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
 }
 
 /**
- * Loads a model: `zoo:<name>`, a path to model.json (Node; the weights file is read from
- * beside it), or a URL (http(s) or file). Everything is checked before any GPU work.
+ * Loads a model's files: a path to model.json (Node; the weights file is read from beside it),
+ * or a URL (http(s) or file). Everything is checked before any GPU work.
  */
-export async function loadModel(source: string | URL): Promise<Model> {
-  if (typeof source === 'string' && source.startsWith(ZOO_PREFIX)) return loadZooModel(source.slice(ZOO_PREFIX.length));
+export async function loadModelFiles(source: string | URL): Promise<Model> {
   const isUrl = source instanceof URL || /^(https?|file):/.test(source);
   if (isUrl) {
     const url = new URL(source);

@@ -3,6 +3,8 @@
  * in graph.ts; these are the shapes a valid model.json has.
  */
 
+import type { BinaryMode } from '../ops/op.js';
+
 export type Size2 = number | [number, number];
 
 interface NodeBase {
@@ -23,7 +25,7 @@ export interface Conv2dNode extends NodeBase {
 
 export interface BinConv2dNode extends NodeBase {
   op: 'binconv2d';
-  mode: 'bwn' | 'xnor';
+  mode: BinaryMode;
   outChannels: number;
   kernel: Size2;
   stride?: Size2;
@@ -41,7 +43,7 @@ export interface LinearNode extends NodeBase {
 
 export interface BinLinearNode extends NodeBase {
   op: 'binlinear';
-  mode: 'bwn' | 'xnor';
+  mode: BinaryMode;
   outFeatures: number;
   bias?: boolean;
   scaleInput?: boolean;
@@ -71,8 +73,6 @@ export interface SimpleNode extends NodeBase {
 }
 
 export type ModelNode = Conv2dNode | BinConv2dNode | LinearNode | BinLinearNode | BatchNormNode | PoolNode | HardtanhNode | SimpleNode;
-
-export type OpName = ModelNode['op'];
 
 export interface ModelJson {
   format: 'xnornet';

@@ -1,4 +1,4 @@
-/** Layer parameters shared by every backend, and the shape rules they imply. */
+/** Sliding windows (convolution and pooling) and their shape rules. */
 
 export type Pair = readonly [number, number];
 
@@ -15,16 +15,6 @@ export interface WindowParams {
   kernel: Pair;
   stride: Pair;
   padding: Pair;
-}
-
-export type BinaryMode = 'bwn' | 'xnor';
-
-export interface BinaryConvParams {
-  stride: Pair;
-  padding: Pair;
-  mode: BinaryMode;
-  /** xnor only: false sets the paper's K factor to 1. */
-  scaleInput: boolean;
 }
 
 /** Output extent of a sliding window: floor((in + 2p - k) / s) + 1, which must be >= 1. */

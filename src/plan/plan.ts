@@ -1,21 +1,24 @@
 /**
- * Lowering a graph to GPU steps for one batch size, with the fusions the kernels allow:
- * - a batchnorm read only by an XNOR layer goes into the sign-packing pass (no float write);
- * - bias, alpha and a following batchnorm fold into a conv/linear epilogue, a following relu
- *   fuses into it; K comes from the packing pass's mean |x|;
- * - batchnorm / add followed by relu or hardtanh run as one pointwise pass;
- * - flatten and dropout are views of their input, no pass at all.
+ * The plan of a graph for one batch size: its steps with every fusion the backends share, in
+ * the model format's own layouts. No backend owns it; each adapts it to its kernels (the GPU
+ * adds its NHWC4 copies and OHWI4 weights, the CPU lays out its blocked weights).
+ * - a batchnorm read only by an XNOR layer goes into the sign-packing step (no float write);
+ * - bias, alpha and a following batchnorm fold into a conv/linear epilogue, and a following
+ *   relu fuses into it; K comes from the packing step's mean |x|;
+ * - batchnorm / add followed by relu or hardtanh run as one pointwise step;
+ * - flatten and dropout are views of their input, no step at all.
  * Values are numbered; a value is one buffer's worth of data, a Ref a view of it with a shape.
  */
 import type { Graph, GraphNode } from '../model/graph.js';
 import { type ModelWeights, nodeWeights } from '../model/weights.js';
+import { batchnormAffine } from '../ops/batchnorm.js';
+import { type ConvGeometry, convOf } from '../ops/conv.js';
+import { type Activation, type Affine, type Epilogue, compose, layerAffine } from '../ops/epilogue.js';
+import type { LayerWeights } from '../ops/op.js';
+import { globalWindow } from '../ops/globalavgpool.js';
 import type { WindowParams } from '../ops/window.js';
 import { type PackedWeights, wordsFor } from '../tensor/bits.js';
-import { ohwiFromOihw } from '../tensor/layout.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { Activation } from '../backends/webgpu/kernels/pointwise.js';
-import { nhwc4Shape } from '../backends/webgpu/kernels/to-nhwc4.js';
-import { type Affine, batchnormAffine, compose, layerAffine } from './affine.js';
+import { shapeSize } from '../tensor/tensor.js';
 
 export interface Ref {
   value: number;
@@ -28,49 +31,67 @@ export interface ValueInfo {
 }
 
 interface StepBase {
-  /** The graph nodes this step computes (several when fused). */
+  /** The graph nodes this step computes (several when fused; none for a step a fusion added). */
   nodes: string[];
 }
 
-export type Step = StepBase &
-  (
-    | { kind: 'pack'; input: Ref; output: Ref; meanAbs: Ref | undefined; affine: Affine | undefined }
-    | { kind: 'nhwc4'; input: Ref; output: Ref }
-    | {
-        kind: 'xnorConv';
-        input: Ref;
-        inChannels: number;
-        meanAbs: Ref | undefined;
-        weights: PackedWeights;
-        window: WindowParams;
-        epilogue: Affine;
-        relu: boolean;
-        output: Ref;
-      }
-    | {
-        kind: 'conv';
-        input: Ref;
-        inputShape: [number, number, number, number];
-        /** float32 OHWI4, or packed bits (BWN) [Cout, kh, kw, words]. */
-        weights: Tensor;
-        window: WindowParams;
-        epilogue: Affine;
-        relu: boolean;
-        output: Ref;
-      }
-    | { kind: 'pointwise'; input: Ref; add: Ref | undefined; affine: Affine | undefined; activation: Activation; output: Ref }
-    | { kind: 'pool'; pool: 'max' | 'avg'; window: WindowParams; input: Ref; output: Ref }
-    | { kind: 'softmax'; input: Ref; output: Ref }
-  );
+/** Sign bits NHWC [N, H, W, ceil(C/32)] of NCHW floats (after `affine`), and A = mean_c |x| when K needs it. */
+export type PackStep = StepBase & { kind: 'pack'; input: Ref; output: Ref; meanAbs: Ref | undefined; affine: Affine | undefined };
 
-export interface Lowered {
+/** An XNOR conv or linear on packed bits; weights as the format packs them ([Cout, kh, kw, words] or [Cout, words]). */
+export type XnorConvStep = StepBase & {
+  kind: 'xnorConv';
+  input: Ref;
+  conv: ConvGeometry;
+  weights: PackedWeights;
+  meanAbs: Ref | undefined;
+  epilogue: Epilogue;
+  output: Ref;
+};
+
+/** A float-input conv or linear on NCHW: float weights [Cout, Cin, kh, kw] (or [Cout, Cin]), or a BWN layer's packed signs. */
+export type ConvStep = StepBase & {
+  kind: 'conv';
+  input: Ref;
+  conv: ConvGeometry;
+  weights: Extract<LayerWeights, { kind: 'float' | 'binary' }>;
+  epilogue: Epilogue;
+  output: Ref;
+};
+
+export type Step =
+  | PackStep
+  | XnorConvStep
+  | ConvStep
+  | (StepBase & { kind: 'pointwise'; input: Ref; add: Ref | undefined; affine: Affine | undefined; activation: Activation; output: Ref })
+  | (StepBase & { kind: 'pool'; pool: 'max' | 'avg'; window: WindowParams; input: Ref; output: Ref })
+  | (StepBase & { kind: 'softmax'; input: Ref; output: Ref });
+
+export interface Plan {
   steps: Step[];
   values: ValueInfo[];
   input: Ref;
   outputs: Map<string, Ref>;
 }
 
-export function lower(graph: Graph, weights: ModelWeights, batch: number): Lowered {
+const NO_ACTIVATION: Activation = { kind: 'none' };
+
+/** The values a step reads and writes: what buffer lifetimes follow from. */
+export function stepRefs(step: Step): { reads: Ref[]; writes: Ref[] } {
+  const some = (...refs: (Ref | undefined)[]) => refs.filter((r): r is Ref => r !== undefined);
+  switch (step.kind) {
+    case 'pack':
+      return { reads: [step.input], writes: some(step.output, step.meanAbs) };
+    case 'xnorConv':
+      return { reads: some(step.input, step.meanAbs), writes: [step.output] };
+    case 'pointwise':
+      return { reads: some(step.input, step.add), writes: [step.output] };
+    default:
+      return { reads: [step.input], writes: [step.output] };
+  }
+}
+
+export function planGraph(graph: Graph, weights: ModelWeights, batch: number): Plan {
   const values: ValueInfo[] = [];
   const steps: Step[] = [];
   const refs = new Map<string, Ref>();
@@ -86,23 +107,23 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
     return r.length === 1 && !graph.outputs.includes(name) ? r[0] : undefined;
   };
   const newValue = (dtype: ValueInfo['dtype'], shape: number[]): Ref => {
-    values.push({ dtype, elements: shape.reduce((a, b) => a * b, 1) });
+    values.push({ dtype, elements: shapeSize(shape) });
     return { value: values.length - 1, shape };
   };
   const full = (node: GraphNode) => [batch, ...node.shape];
   const refOf = (name: string) => refs.get(name)!;
-  /** An [N, F] value seen as the NCHW [N, F, 1, 1] the conv kernels take. */
+  /** An [N, F] value seen as the NCHW [N, F, 1, 1] the convolutions take. */
   const asImage = (ref: Ref): Ref => (ref.shape.length === 2 ? { value: ref.value, shape: [...ref.shape, 1, 1] } : ref);
 
   /** Fuses a following batchnorm and relu into a layer's epilogue; returns the last node it covers. */
   const fuseEpilogue = (node: GraphNode, base: Affine) => {
     let end = node;
-    let epilogue = base;
+    let affine = base;
     let relu = false;
     const nodes = [node.name];
     const bn = soleReader(end.name);
     if (bn?.attrs.op === 'batchnorm') {
-      epilogue = compose(epilogue, batchnormAffine(nodeWeights(weights, bn, 'batchnorm')));
+      affine = compose(affine, batchnormAffine(nodeWeights(weights, bn, 'batchnorm')));
       end = bn;
       nodes.push(bn.name);
     }
@@ -113,10 +134,10 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
       nodes.push(act.name);
     }
     for (const n of nodes.slice(1)) fused.add(n);
-    return { end, epilogue, relu, nodes };
+    return { end, epilogue: { ...affine, relu }, nodes };
   };
 
-  /** Fuses a following relu / hardtanh into a pointwise pass. */
+  /** Fuses a following relu / hardtanh into a pointwise step. */
   const fuseActivation = (node: GraphNode) => {
     const act = soleReader(node.name);
     if (act?.attrs.op === 'relu' || act?.attrs.op === 'hardtanh') {
@@ -125,7 +146,7 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
         act.attrs.op === 'relu' ? { kind: 'relu' } : { kind: 'hardtanh', min: act.attrs.min, max: act.attrs.max };
       return { end: act, activation, nodes: [node.name, act.name] };
     }
-    return { end: node, activation: { kind: 'none' } as Activation, nodes: [node.name] };
+    return { end: node, activation: NO_ACTIVATION, nodes: [node.name] };
   };
 
   const input = newValue('float32', [batch, ...graph.inputShape]);
@@ -168,16 +189,8 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
         node.inputs.slice(1).forEach((other, i) => {
           const last = i === node.inputs.length - 2;
           const output = newValue('float32', full(node));
-          const activation = last ? f.activation : ({ kind: 'none' } as Activation);
-          steps.push({
-            kind: 'pointwise',
-            nodes: last ? f.nodes : [node.name],
-            input: sum,
-            add: refOf(other),
-            affine: undefined,
-            activation,
-            output,
-          });
+          const [nodes, activation] = last ? [f.nodes, f.activation] : [[node.name], NO_ACTIVATION];
+          steps.push({ kind: 'pointwise', nodes, input: sum, add: refOf(other), affine: undefined, activation, output });
           sum = output;
         });
         refs.set(f.end.name, sum);
@@ -187,11 +200,7 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
       case 'avgpool2d':
       case 'globalavgpool': {
         const output = newValue('float32', full(node));
-        const inShape = x().shape;
-        const window: WindowParams =
-          a.op === 'globalavgpool'
-            ? { kernel: [inShape[2]!, inShape[3]!], stride: [1, 1], padding: [0, 0] }
-            : { kernel: a.kernel, stride: a.stride, padding: a.padding };
+        const window = a.op === 'globalavgpool' ? globalWindow(x().shape) : { kernel: a.kernel, stride: a.stride, padding: a.padding };
         steps.push({ kind: 'pool', nodes: [node.name], pool: a.op === 'maxpool2d' ? 'max' : 'avg', window, input: x(), output });
         refs.set(node.name, output);
         break;
@@ -206,72 +215,35 @@ export function lower(graph: Graph, weights: ModelWeights, batch: number): Lower
       case 'linear':
       case 'binconv2d':
       case 'binlinear': {
-        const window: WindowParams =
-          a.op === 'conv2d' || a.op === 'binconv2d'
-            ? { kernel: a.kernel, stride: a.stride, padding: a.padding }
-            : { kernel: [1, 1], stride: [1, 1], padding: [0, 0] };
-        const cout = a.op === 'conv2d' || a.op === 'binconv2d' ? a.outChannels : a.outFeatures;
-        const isXnor = (a.op === 'binconv2d' || a.op === 'binlinear') && a.mode === 'xnor';
-        const w = weights.get(node.name)!;
-        const base = layerAffine(
-          cout,
-          w.kind === 'binary' ? w.packed.alpha.data : undefined,
-          w.kind === 'float' || w.kind === 'binary' ? w.bias : undefined,
-        );
-        const f = fuseEpilogue(node, base);
+        const isConv = a.op === 'conv2d' || a.op === 'binconv2d';
+        const [cout, kernel, stride, padding] = isConv
+          ? [a.outChannels, a.kernel, a.stride, a.padding]
+          : [a.outFeatures, [1, 1] as const, [1, 1] as const, [0, 0] as const];
+        const w = weights.get(node.name);
+        if (w?.kind !== 'float' && w?.kind !== 'binary') throw new Error(`node "${node.name}": no conv weights were resolved for it`);
+        const f = fuseEpilogue(node, layerAffine(cout, w.kind === 'binary' ? w.packed.alpha.data : undefined, w.bias));
         const output = newValue('float32', full(f.end));
-        const outImage = asImage(output);
-
-        if (isXnor) {
-          const packed = nodeWeights(weights, node, 'binary').packed;
-          const folded = intoPacking.get(node.inputs[0]!);
-          const source = asImage(folded?.source ?? x());
-          const [n, c, h, wd] = source.shape as [number, number, number, number];
-          const bits = newValue('uint32', [n, h, wd, wordsFor(c)]);
-          const meanAbs = a.scaleInput ? newValue('float32', [n, h, wd]) : undefined;
-          steps.push({
-            kind: 'pack',
-            nodes: folded ? [node.inputs[0]!] : [],
-            input: source,
-            output: bits,
-            meanAbs,
-            affine: folded?.affine,
-          });
-          const wbits = packed.bits.rank === 2 ? packed.bits.reshape([cout, 1, 1, packed.bits.shape[1]!]) : packed.bits;
+        const isXnor = (a.op === 'binconv2d' || a.op === 'binlinear') && a.mode === 'xnor';
+        const folded = isXnor ? intoPacking.get(node.inputs[0]!) : undefined;
+        const source = asImage(folded?.source ?? x());
+        const conv = convOf(source.shape, cout, kernel, stride, padding, node.name);
+        if (isXnor && w.kind === 'binary') {
+          const bits = newValue('uint32', [conv.n, conv.h, conv.w, wordsFor(conv.cin)]);
+          const meanAbs = a.scaleInput ? newValue('float32', [conv.n, conv.h, conv.w]) : undefined;
+          const packNodes = folded ? [node.inputs[0]!] : [];
+          steps.push({ kind: 'pack', nodes: packNodes, input: source, output: bits, meanAbs, affine: folded?.affine });
           steps.push({
             kind: 'xnorConv',
             nodes: f.nodes,
             input: bits,
-            inChannels: c,
+            conv,
+            weights: w.packed,
             meanAbs,
-            weights: { ...packed, bits: wbits },
-            window,
             epilogue: f.epilogue,
-            relu: f.relu,
-            output: outImage,
+            output: asImage(output),
           });
         } else {
-          const source = asImage(x());
-          const inputShape = source.shape as [number, number, number, number];
-          const nhwc4 = newValue('float32', nhwc4Shape(inputShape));
-          steps.push({ kind: 'nhwc4', nodes: [], input: source, output: nhwc4 });
-          const weightTensor =
-            w.kind === 'binary'
-              ? w.packed.bits.rank === 2
-                ? w.packed.bits.reshape([cout, 1, 1, w.packed.bits.shape[1]!])
-                : w.packed.bits
-              : ohwiFromOihw(nodeWeights(weights, node, 'float').weight, 4);
-          steps.push({
-            kind: 'conv',
-            nodes: f.nodes,
-            input: nhwc4,
-            inputShape,
-            weights: weightTensor,
-            window,
-            epilogue: f.epilogue,
-            relu: f.relu,
-            output: outImage,
-          });
+          steps.push({ kind: 'conv', nodes: f.nodes, input: source, conv, weights: w, epilogue: f.epilogue, output: asImage(output) });
         }
         refs.set(f.end.name, output);
         break;

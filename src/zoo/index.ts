@@ -2,7 +2,10 @@
  * The model zoo: architectures as model JSON plus seeded random weights, for benchmarks and
  * tests. Names are `${architecture}-${mode}`, e.g. 'resnet18-xnor'.
  */
+import { buildGraph } from '../model/graph.js';
+import type { Model } from '../model/model.js';
 import type { ModelJson, StoredTensor } from '../model/types.js';
+import { resolveWeights } from '../model/weights.js';
 import { createRng } from '../util/random.js';
 import { alexnet } from './alexnet.js';
 import type { Architecture, ZooMode } from './architecture.js';
@@ -52,4 +55,14 @@ export function zooModel(name: string, { seed = 1 }: { seed?: number } = {}): Zo
     nodes: builder.nodes,
   };
   return { json, weights: builder.weights };
+}
+
+export const ZOO_PREFIX = 'zoo:';
+
+/** A zoo model (`zoo:resnet18-xnor`), checked like any loaded model. */
+export function loadZooModel(name: string, seed?: number): Model {
+  const zoo = zooModel(name, seed === undefined ? {} : { seed });
+  const source = `${ZOO_PREFIX}${name}`;
+  const graph = buildGraph(zoo.json, source);
+  return { graph, weights: resolveWeights(graph, zoo.weights, source), tensors: zoo.weights, source };
 }

@@ -6,7 +6,7 @@ import { withContext } from '../../src/backends/webgpu/context.js';
 import { GpuTensor } from '../../src/backends/webgpu/gpu-tensor.js';
 import { packSigns } from '../../src/backends/webgpu/kernels/pack-signs.js';
 import { WebGpuExecutor } from '../../src/backends/webgpu/executor.js';
-import { loadModel } from '../../src/model/model.js';
+import { loadModel } from '../../src/runner/load.js';
 import { createRunner } from '../../src/runner/runner.js';
 
 export interface PackCheckResult {

@@ -1,12 +1,8 @@
-import type { XnorConvGeometry } from '../../src/backends/cpu/geometry.js';
-import { outputPixels } from '../../src/backends/cpu/geometry.js';
+import type { ConvGeometry } from '../../src/ops/conv.js';
+import { outputPixels } from '../../src/ops/conv.js';
 
 /** Reference NCHW [N, Cout, Ho, Wo] -> [M, Cout] with M = (b * Ho + i) * Wo + j, the CPU kernels' order. */
-export function pixelMajor<A extends Int32Array | Float32Array>(
-  nchw: Float32Array,
-  g: XnorConvGeometry,
-  Type: new (length: number) => A,
-): A {
+export function pixelMajor<A extends Int32Array | Float32Array>(nchw: Float32Array, g: ConvGeometry, Type: new (length: number) => A): A {
   const plane = g.ho * g.wo;
   const dots = new Type(outputPixels(g) * g.cout);
   for (let m = 0; m < outputPixels(g); m++) {

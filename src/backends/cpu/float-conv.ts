@@ -12,7 +12,7 @@
 import wasmUrl from './generated/float-conv.wasm?url&inline';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type Tensor, nchwDims } from '../../tensor/tensor.js';
-import { type XnorConvGeometry, outputPixels } from './geometry.js';
+import { type ConvGeometry, outputPixels } from '../../ops/conv.js';
 import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import { wasmSimdSupported } from './wasm-module.js';
 import { align16, compileInlined, ensureBytes } from './wasm-module.js';
@@ -25,12 +25,12 @@ export interface FloatConvOperands {
 }
 
 /** Floats of the zero-padded NHWC image [N, H + 2ph, W + 2pw, Cin]. */
-export function paddedImageLength(g: XnorConvGeometry): number {
+export function paddedImageLength(g: ConvGeometry): number {
   return g.n * (g.h + 2 * g.padding[0]) * (g.w + 2 * g.padding[1]) * g.cin;
 }
 
 /** NCHW input zero-padded into the NHWC image floatConv reads: into `image` when given (its first values), else a new array. */
-export function paddedImage(g: XnorConvGeometry, x: Float32Array, image?: Float32Array): Float32Array {
+export function paddedImage(g: ConvGeometry, x: Float32Array, image?: Float32Array): Float32Array {
   const { n, cin, h, w: wd } = g;
   const [ph, pw] = g.padding;
   const [hp, wp] = [h + 2 * ph, wd + 2 * pw];
@@ -47,7 +47,7 @@ export function paddedImage(g: XnorConvGeometry, x: Float32Array, image?: Float3
 }
 
 /** NCHW input and [Cout, Cin, kh, kw] weights in the layouts floatConv reads. */
-export function floatConvOperands(g: XnorConvGeometry, x: Tensor<Float32Array>, w: Tensor<Float32Array>): FloatConvOperands {
+export function floatConvOperands(g: ConvGeometry, x: Tensor<Float32Array>, w: Tensor<Float32Array>): FloatConvOperands {
   nchwDims(x, 'float conv input');
   return { image: paddedImage(g, x.data), weights: ohwiFromOihw(w).data };
 }
@@ -57,13 +57,7 @@ export function floatConvOperands(g: XnorConvGeometry, x: Tensor<Float32Array>, 
  * m in [m0, m1) (default all M). Kernel row u of a pixel is kw * Cin consecutive floats in
  * both operands; blocks past m1 or Cout repeat the last pixel or filter and are not stored.
  */
-export function floatConv(
-  g: XnorConvGeometry,
-  { image, weights }: FloatConvOperands,
-  out: Float32Array,
-  m0 = 0,
-  m1 = outputPixels(g),
-): void {
+export function floatConv(g: ConvGeometry, { image, weights }: FloatConvOperands, out: Float32Array, m0 = 0, m1 = outputPixels(g)): void {
   const [sh, sw] = g.stride;
   const paddedRow = (g.w + 2 * g.padding[1]) * g.cin;
   const paddedImage = (g.h + 2 * g.padding[0]) * paddedRow;
@@ -150,14 +144,14 @@ export interface PreparedWeights {
 export interface FloatConvKernel {
   readonly name: CpuKernelName;
   /** Float weights [Cout, kh, kw, Cin]. */
-  prepare(g: XnorConvGeometry, weights: Float32Array): PreparedWeights;
+  prepare(g: ConvGeometry, weights: Float32Array): PreparedWeights;
   /** BWN weights: their signs +-1 [Cout, kh, kw, Cin]; the caller applies alpha. */
-  prepareSigns(g: XnorConvGeometry, signs: Float32Array): PreparedWeights;
+  prepareSigns(g: ConvGeometry, signs: Float32Array): PreparedWeights;
   /**
    * out[(m - m0) * cout + o] for output pixels m in [m0, m1) (default all M), from the padded
    * image (paddedImage) and this kernel's weights.
    */
-  conv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0?: number, m1?: number): void;
+  conv(g: ConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0?: number, m1?: number): void;
 }
 
 /**
@@ -167,9 +161,9 @@ export interface FloatConvKernel {
 function floatKernel(
   name: CpuKernelName,
   layout: (weights: Float32Array, cout: number, k: number, signs: boolean) => Float32Array,
-  gemm: (g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0: number, m1: number) => void,
+  gemm: (g: ConvGeometry, image: Float32Array, weights: PreparedWeights, out: Float32Array, m0: number, m1: number) => void,
 ): FloatConvKernel {
-  const prepare = (g: XnorConvGeometry, weights: Float32Array, signs: boolean): PreparedWeights => {
+  const prepare = (g: ConvGeometry, weights: Float32Array, signs: boolean): PreparedWeights => {
     const k = g.kh * g.kw * g.cin;
     if (weights.length !== g.cout * k) {
       throw new RangeError(

@@ -1,5 +1,5 @@
 /** The CPU XNOR convolution kernels behind one interface; the fastest this runtime supports by default. */
-import type { XnorConvGeometry } from './geometry.js';
+import type { ConvGeometry } from '../../ops/conv.js';
 import { createScalarKernel } from './scalar-kernel.js';
 import { createWasmSimdKernel } from './wasm-kernel.js';
 import { wasmSimdSupported } from './wasm-module.js';
@@ -14,7 +14,7 @@ export interface XnorCpuKernel {
    * = (b * Ho + i) * Wo + j. Input bits [N, H, W, words], weights [Cout, kh, kw, words]
    * (src/tensor/bits.ts); padded taps contribute 0 (semantics.md).
    */
-  conv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out: Int32Array, m0: number, m1: number): void;
+  conv(g: ConvGeometry, input: Uint32Array, weights: Uint32Array, out: Int32Array, m0: number, m1: number): void;
 }
 
 /** wasm-simd where WebAssembly SIMD is available, else scalar-ts. */

@@ -1,6 +1,6 @@
 /** The XNOR convolution in plain TypeScript, 32 bits at a time: the fallback without WebAssembly SIMD. */
 import { wordsFor } from '../../tensor/bits.js';
-import { checkConvArgs } from './geometry.js';
+import { checkConvArgs } from './conv-args.js';
 import type { XnorCpuKernel } from './kernel.js';
 
 /** Set bits of a 32-bit word (SWAR: pairs, nibbles, then bytes summed by one multiply). */

@@ -1,13 +1,14 @@
 /**
- * The CPU versions of the executor's steps between convolutions (src/plan/plan.ts),
+ * The CPU versions of the plan's steps between convolutions (src/plan/plan.ts),
  * in TypeScript over typed arrays, with the arithmetic of the WebGPU kernels. Each computes a
  * range of its output (pixels, planes or elements; all by default), so that the thread pool
  * can split it.
  */
-import type { Affine } from '../../plan/affine.js';
+import type { ConvGeometry } from '../../ops/conv.js';
+import { type Activation, type Affine, type Epilogue, activate, epilogueValue, inputScaleAt } from '../../ops/epilogue.js';
 import { type WindowParams, poolOutputSize } from '../../ops/window.js';
 import { wordsFor } from '../../tensor/bits.js';
-import type { Activation } from '../webgpu/kernels/pointwise.js';
+import { shapeSize } from '../../tensor/tensor.js';
 
 type NCHW = readonly [number, number, number, number];
 
@@ -44,53 +45,26 @@ export function packSigns(
   }
 }
 
-export interface ConvShape {
-  input: NCHW;
-  cout: number;
-  window: WindowParams;
-  ho: number;
-  wo: number;
-}
-
-/** K of output pixel (b, i, j): mean |x| over its real taps, divided by all kh * kw taps (semantics.md). */
-function boxMean(meanAbs: Float32Array, s: ConvShape, b: number, i: number, j: number): number {
-  const [, , h, w] = s.input;
-  const [kh, kw] = s.window.kernel;
-  const y0 = i * s.window.stride[0] - s.window.padding[0];
-  const x0 = j * s.window.stride[1] - s.window.padding[1];
-  let k = 0;
-  for (let y = Math.max(0, y0); y < Math.min(h, y0 + kh); y++) {
-    for (let x = Math.max(0, x0); x < Math.min(w, x0 + kw); x++) k += meanAbs[(b * h + y) * w + x]!;
-  }
-  return k / (kh * kw);
-}
-
 /**
- * A conv's epilogue from its sums [M, Cout]: z = scale * K * sum + shift (+ relu) into NCHW,
- * with K = the box filter of mean |x| over the real taps for an XNOR layer with K, else 1;
- * output pixels [m0, m1).
+ * A conv's epilogue (src/ops/epilogue.ts) from its sums [M, Cout] into NCHW, with K from mean
+ * |x| for an XNOR layer with K, else 1; output pixels [m0, m1).
  */
 export function convEpilogue(
   sums: ArrayLike<number>,
   meanAbs: Float32Array | undefined,
-  s: ConvShape,
-  epilogue: Affine,
-  relu: boolean,
+  g: ConvGeometry,
+  epilogue: Epilogue,
   out: Float32Array,
   m0 = 0,
-  m1 = s.input[0] * s.ho * s.wo,
+  m1 = g.n * g.ho * g.wo,
 ): void {
-  const { scale, shift } = epilogue;
-  const plane = s.ho * s.wo;
+  const plane = g.ho * g.wo;
   for (let m = m0; m < m1; m++) {
     const b = Math.floor(m / plane);
     const p = m - b * plane;
-    const k = meanAbs ? boxMean(meanAbs, s, b, Math.floor(p / s.wo), p % s.wo) : 1;
-    const [row, at] = [m * s.cout, b * s.cout * plane + p];
-    for (let o = 0; o < s.cout; o++) {
-      const z = scale[o]! * (k * sums[row + o]!) + shift[o]!;
-      out[at + o * plane] = relu && z < 0 ? 0 : z;
-    }
+    const k = meanAbs ? inputScaleAt(meanAbs, g, b, Math.floor(p / g.wo), p % g.wo) : 1;
+    const [row, at] = [m * g.cout, b * g.cout * plane + p];
+    for (let o = 0; o < g.cout; o++) out[at + o * plane] = epilogueValue(epilogue, o, k, sums[row + o]!);
   }
 }
 
@@ -140,10 +114,10 @@ export function pointwise(
   activation: Activation,
   out: Float32Array,
   i0 = 0,
-  i1 = shape.reduce((a, b) => a * b, 1),
+  i1 = shapeSize(shape),
 ): void {
   const channels = shape[1]!;
-  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  const inner = shapeSize(shape.slice(2));
   for (let i = i0; i < i1; i++) {
     let v = x[i]!;
     if (affine) {
@@ -151,23 +125,13 @@ export function pointwise(
       v = v * affine.scale[c]! + affine.shift[c]!;
     }
     if (add) v += add[i]!;
-    if (activation.kind === 'relu') v = v > 0 ? v : 0;
-    else if (activation.kind === 'hardtanh') v = Math.min(activation.max, Math.max(activation.min, v));
-    out[i] = v;
+    out[i] = activate(activation, v);
   }
 }
 
 /** One step as the thread pool sends it: its arguments, its output on shared memory; split by `rangeOf` units. */
 export type StepTask =
-  | {
-      op: 'epilogue';
-      sums: Int32Array | Float32Array;
-      meanAbs?: Float32Array;
-      shape: ConvShape;
-      epilogue: Affine;
-      relu: boolean;
-      out: Float32Array;
-    }
+  | { op: 'epilogue'; sums: Int32Array | Float32Array; meanAbs?: Float32Array; conv: ConvGeometry; epilogue: Epilogue; out: Float32Array }
   | { op: 'pack'; x: Float32Array; shape: NCHW; affine?: Affine; bits: Uint32Array; meanAbs?: Float32Array }
   | { op: 'pool'; x: Float32Array; shape: NCHW; kind: 'max' | 'avg'; window: WindowParams; out: Float32Array }
   | { op: 'pointwise'; x: Float32Array; shape: number[]; affine?: Affine; add?: Float32Array; activation: Activation; out: Float32Array };
@@ -179,7 +143,7 @@ export type StepTask =
 export function unitsOf(t: StepTask): { count: number; perUnit: number; writes: (Float32Array | Uint32Array)[] } {
   switch (t.op) {
     case 'epilogue':
-      return { count: t.shape.input[0] * t.shape.ho * t.shape.wo, perUnit: t.shape.cout, writes: [t.out] };
+      return { count: t.conv.n * t.conv.ho * t.conv.wo, perUnit: t.conv.cout, writes: [t.out] };
     case 'pack': {
       const [n, c, h, w] = t.shape;
       return { count: n * h * w, perUnit: c, writes: t.meanAbs ? [t.bits, t.meanAbs] : [t.bits] };
@@ -189,7 +153,7 @@ export function unitsOf(t: StepTask): { count: number; perUnit: number; writes: 
       return { count: n * c, perUnit: h * w, writes: [t.out] };
     }
     case 'pointwise':
-      return { count: t.shape.reduce((a, b) => a * b, 1), perUnit: 1, writes: [t.out] };
+      return { count: shapeSize(t.shape), perUnit: 1, writes: [t.out] };
   }
 }
 
@@ -197,7 +161,7 @@ export function unitsOf(t: StepTask): { count: number; perUnit: number; writes: 
 export function runStepTask(t: StepTask, from: number, to: number): void {
   switch (t.op) {
     case 'epilogue':
-      return convEpilogue(t.sums, t.meanAbs, t.shape, t.epilogue, t.relu, t.out, from, to);
+      return convEpilogue(t.sums, t.meanAbs, t.conv, t.epilogue, t.out, from, to);
     case 'pack':
       return packSigns(t.x, t.shape, t.affine, t.bits, t.meanAbs, from, to);
     case 'pool':

@@ -14,7 +14,8 @@
  * Convolutions run one at a time.
  */
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
-import { type XnorConvGeometry, checkConvArgs, outputPixels } from './geometry.js';
+import { type ConvGeometry, outputPixels } from '../../ops/conv.js';
+import { checkConvArgs } from './conv-args.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
 import { type StepTask, runStepTask, unitsOf } from './steps.js';
 import type { ConvReply, ConvRequest } from './worker.js';
@@ -31,14 +32,14 @@ export interface CpuThreadPool {
    * into `out` when given (reusing one saves an allocation; one from sharedArray() also saves
    * a copy), else into a new array.
    */
-  xnorConv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array>;
+  xnorConv(g: ConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array>;
   /**
    * A float (or, with `signs`, BWN) layer's OHWI weights laid out for floatConv, once per
    * layer; in shared memory where the pool shares memory, so that workers read them in place.
    */
-  prepareFloat(g: XnorConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights;
+  prepareFloat(g: ConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights;
   /** Sums [M, Cout] of a float or BWN conv over the padded image (float-conv.ts), into `out` or a new array. */
-  floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array>;
+  floatConv(g: ConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array>;
   /**
    * A step between convolutions (steps.ts), split over the threads when it is large enough
    * and writes only shared memory (arrays from sharedArray()), else on the calling thread.
@@ -145,7 +146,7 @@ class ThreadPool implements CpuThreadPool {
     return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT), 0, length);
   }
 
-  async xnorConv(g: XnorConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array> {
+  async xnorConv(g: ConvGeometry, input: Uint32Array, weights: Uint32Array, out?: Int32Array): Promise<Int32Array> {
     const rows = out ?? new Int32Array(outputPixels(g) * g.cout);
     await this.#queue(() => {
       checkConvArgs(g, input, weights, rows, 0, outputPixels(g));
@@ -168,12 +169,12 @@ class ThreadPool implements CpuThreadPool {
     return copy;
   }
 
-  prepareFloat(g: XnorConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights {
+  prepareFloat(g: ConvGeometry, ohwi: Float32Array, signs: boolean): PreparedWeights {
     const prepared = signs ? this.#kernels.float.prepareSigns(g, ohwi) : this.#kernels.float.prepare(g, ohwi);
     return { ...prepared, data: this.shared(prepared.data) };
   }
 
-  async floatConv(g: XnorConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array> {
+  async floatConv(g: ConvGeometry, image: Float32Array, weights: PreparedWeights, out?: Float32Array): Promise<Float32Array> {
     const rows = out ?? new Float32Array(outputPixels(g) * g.cout);
     await this.#queue(() => ({
       count: outputPixels(g),

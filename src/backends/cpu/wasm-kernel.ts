@@ -5,7 +5,8 @@
  */
 import wasmUrl from './generated/xnor-conv.wasm?url&inline';
 import { wordsFor } from '../../tensor/bits.js';
-import { type XnorConvGeometry, checkConvArgs } from './geometry.js';
+import type { ConvGeometry } from '../../ops/conv.js';
+import { checkConvArgs } from './conv-args.js';
 import { align16, compileInlined, ensureBytes, wasmSimdSupported } from './wasm-module.js';
 import type { XnorCpuKernel } from './kernel.js';
 
@@ -67,7 +68,7 @@ let compiled: Promise<WebAssembly.Module> | undefined;
 const READ_SLACK = 16;
 
 /** Byte offsets of one call's buffers in linear memory (assembly/xnor-conv.ts header), 16-byte aligned. */
-function layout(base: number, g: XnorConvGeometry, pixels: number, pixelBlock: number, filterBlock: number) {
+function layout(base: number, g: ConvGeometry, pixels: number, pixelBlock: number, filterBlock: number) {
   const taps = g.kh * g.kw;
   const k = taps * wordsFor(g.cin);
   const vectors = Math.ceil(k / 4);

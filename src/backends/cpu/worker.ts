@@ -10,7 +10,7 @@
  *   share; a futex wake-up takes a few microseconds.
  */
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
-import type { XnorConvGeometry } from './geometry.js';
+import type { ConvGeometry } from '../../ops/conv.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
 import { type StepTask, runStepTask } from './steps.js';
 
@@ -23,8 +23,8 @@ import { type StepTask, runStepTask } from './steps.js';
  * (steps.ts), its output shared.
  */
 export type ConvRequest = { id: number; m0: number; m1: number } & (
-  | { op: 'xnor'; g: XnorConvGeometry; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
-  | { op: 'float'; g: XnorConvGeometry; image: Float32Array; weights: PreparedWeights; out: Float32Array }
+  | { op: 'xnor'; g: ConvGeometry; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
+  | { op: 'float'; g: ConvGeometry; image: Float32Array; weights: PreparedWeights; out: Float32Array }
   | StepTask
 );
 

@@ -1,7 +1,7 @@
 /** Encoding one kernel launch: bind buffers and a uniform block, dispatch a grid. */
 import type { GpuContext } from './context.js';
 import threadIndexSource from '../../../shaders/thread_index.wgsl?raw';
-import type { KernelSource } from './pipelines.js';
+import { type Kernel, type StorageDecls, type UniformDecls, variantStorage } from './pipelines.js';
 import type { ShaderDefines } from './preprocess.js';
 
 /**
@@ -18,21 +18,10 @@ export function grid1d(ctx: GpuContext, invocations: number, workgroupSize: numb
   return [Math.ceil(groups / y), y];
 }
 
-/** A uniform buffer holding `values` as u32, padded to WebGPU's 16-byte granularity. */
-export function uniformBuffer(ctx: GpuContext, values: readonly number[], label: string): GPUBuffer {
-  const words = new Uint32Array(Math.ceil(values.length / 4) * 4);
-  words.set(values);
-  const buffer = ctx.device.createBuffer({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  ctx.device.queue.writeBuffer(buffer, 0, words);
-  return buffer;
-}
-
 export interface Launch {
   pipeline: GPUComputePipeline;
   /** buffers[i] is bound at binding i of group 0; a hole is a binding the variant lacks. */
   buffers: (GPUBuffer | undefined)[];
-  /** Buffers zeroed before the dispatch (outputs the kernel ORs bits into). */
-  clear?: GPUBuffer[];
   workgroups: readonly [number, number] | readonly [number, number, number];
   /** Buffers made for this launch alone (uniforms), released once it is submitted. */
   transient?: GPUBuffer[];
@@ -43,18 +32,16 @@ export interface PreparedLaunch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: Launch['workgroups'];
-  clear: GPUBuffer[];
 }
 
-export function prepareLaunch(ctx: GpuContext, { pipeline, buffers, workgroups, clear = [] }: Launch): PreparedLaunch {
+export function prepareLaunch(ctx: GpuContext, { pipeline, buffers, workgroups }: Launch): PreparedLaunch {
   const entries: GPUBindGroupEntry[] = [];
   buffers.forEach((buffer, binding) => buffer && entries.push({ binding, resource: { buffer } }));
   const bindGroup = ctx.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-  return { pipeline, bindGroup, workgroups, clear };
+  return { pipeline, bindGroup, workgroups };
 }
 
-export function encodePrepared(encoder: GPUCommandEncoder, { pipeline, bindGroup, workgroups, clear }: PreparedLaunch): void {
-  for (const buffer of clear) encoder.clearBuffer(buffer);
+export function encodePrepared(encoder: GPUCommandEncoder, { pipeline, bindGroup, workgroups }: PreparedLaunch): void {
   const pass = encoder.beginComputePass();
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
@@ -77,18 +64,92 @@ export async function submitLaunches(ctx: GpuContext, label: string, launches: L
   for (const launch of launches) for (const buffer of launch.transient ?? []) buffer.destroy();
 }
 
-/** The u32 bit pattern of a float32, for float fields of a uniform block. */
-export function f32Bits(value: number): number {
-  return new Uint32Array(new Float32Array([value]).buffer)[0]!;
+/** The buffers of a launch by binding name: those of every variant required, those of some variants optional. */
+export type BuffersOf<S extends StorageDecls> = { [K in keyof S as S[K] extends { when: string } ? never : K]: GPUBuffer } & {
+  [K in keyof S as S[K] extends { when: string } ? K : never]?: GPUBuffer | undefined;
+};
+/** The uniform block of a launch by field name. */
+export type ParamsOf<U extends UniformDecls> = { [K in keyof U]: number };
+
+export interface KernelCall<S extends StorageDecls, U extends UniformDecls> {
+  kernel: Kernel<S, U>;
+  defines?: ShaderDefines;
+  buffers: BuffersOf<S>;
+  params: ParamsOf<U>;
 }
 
-export interface Launch1d {
-  kernel: KernelSource;
-  defines?: ShaderDefines;
-  /** The uniform block at binding 0, as u32 words (floats through f32Bits). */
-  params: number[];
-  /** Bindings 1, 2, ...; a hole is a binding the variant lacks. */
-  buffers: (GPUBuffer | undefined)[];
+/** Buffers by binding number from buffers by name; every binding the variant has must be given, and only those. */
+export function bindByName(
+  kernel: Kernel,
+  defines: ShaderDefines,
+  buffers: Readonly<Record<string, GPUBuffer | undefined>>,
+): (GPUBuffer | undefined)[] {
+  const { file, interface: io } = kernel;
+  for (const name of Object.keys(buffers)) {
+    if (!(name in io.storage)) throw new Error(`${file}: no binding named ${name} (it has ${Object.keys(io.storage).join(', ')})`);
+  }
+  const bound = variantStorage(file, io, defines);
+  for (const [name, { when }] of Object.entries(io.storage)) {
+    if (buffers[name] !== undefined && !bound.some((b) => b.name === name)) {
+      throw new Error(`${file}: binding ${name} is given, but this variant lacks it (${when} is false)`);
+    }
+  }
+  const entries: (GPUBuffer | undefined)[] = [];
+  for (const { name, binding } of bound) {
+    const buffer = buffers[name];
+    if (!buffer) throw new Error(`${file}: binding ${name} is missing`);
+    entries[binding] = buffer;
+  }
+  return entries;
+}
+
+const INTEGER_RANGE = { u32: [0, 2 ** 32 - 1], i32: [-(2 ** 31), 2 ** 31 - 1] } as const;
+
+/** The uniform block's bytes from its fields by name, padded to WebGPU's 16-byte granularity. */
+export function uniformBytes(kernel: Kernel, params: Readonly<Record<string, number>>): ArrayBuffer {
+  const { file, interface: io } = kernel;
+  for (const name of Object.keys(params)) {
+    if (!(name in io.uniforms)) throw new Error(`${file}: no uniform named ${name} (it has ${Object.keys(io.uniforms).join(', ')})`);
+  }
+  const fields = Object.entries(io.uniforms);
+  const view = new DataView(new ArrayBuffer(Math.ceil(fields.length / 4) * 16));
+  fields.forEach(([name, type], i) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${file}: uniform ${name} is missing`);
+    if (type === 'f32') return view.setFloat32(4 * i, value, true);
+    const [min, max] = INTEGER_RANGE[type];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${file}: uniform ${name} (${type}) cannot hold ${value}`);
+    }
+    if (type === 'i32') view.setInt32(4 * i, value, true);
+    else view.setUint32(4 * i, value, true);
+  });
+  return view.buffer;
+}
+
+/**
+ * The launch of a kernel over `workgroups`, its buffers and uniforms given by name (checked
+ * before anything is compiled or allocated); the uniform block is a buffer of its own.
+ */
+export async function kernelLaunch<S extends StorageDecls, U extends UniformDecls>(
+  ctx: GpuContext,
+  { kernel, defines = {}, buffers, params }: KernelCall<S, U>,
+  workgroups: Launch['workgroups'],
+): Promise<Launch> {
+  const storage = bindByName(kernel, defines, buffers);
+  const bytes = uniformBytes(kernel, params);
+  const pipeline = await ctx.pipelines.get({ kernel, defines });
+  const uniform = ctx.device.createBuffer({
+    label: `${kernel.file} params`,
+    size: bytes.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  ctx.device.queue.writeBuffer(uniform, 0, bytes);
+  storage[0] = uniform;
+  return { pipeline, buffers: storage, workgroups, transient: [uniform] };
+}
+
+export interface Launch1d<S extends StorageDecls, U extends UniformDecls> extends KernelCall<S, U> {
   /** One invocation each. */
   invocations: number;
 }
@@ -99,17 +160,11 @@ const THREAD_INDEX = { file: 'thread_index.wgsl', source: threadIndexSource };
 
 /**
  * The launch of a kernel with one invocation per element: WORKGROUP_SIZE_1D threads per
- * group, uniforms at binding 0, a grid folded into 2-D past the per-dimension limit, which
- * the kernel undoes with threadIndex() from thread_index.wgsl (included for it).
+ * group, a grid folded into 2-D past the per-dimension limit, which the kernel undoes with
+ * threadIndex() from thread_index.wgsl (included for it).
  */
-export async function launch1d(ctx: GpuContext, spec: Launch1d): Promise<Launch> {
-  const kernel = { ...spec.kernel, includes: [THREAD_INDEX, ...(spec.kernel.includes ?? [])] };
-  const pipeline = await ctx.pipelines.get({ kernel, defines: { ...spec.defines, WORKGROUP_SIZE: WORKGROUP_SIZE_1D } });
-  const params = uniformBuffer(ctx, spec.params, `${spec.kernel.file} params`);
-  return {
-    pipeline,
-    buffers: [params, ...spec.buffers],
-    workgroups: grid1d(ctx, spec.invocations, WORKGROUP_SIZE_1D),
-    transient: [params],
-  };
+export async function launch1d<S extends StorageDecls, U extends UniformDecls>(ctx: GpuContext, call: Launch1d<S, U>): Promise<Launch> {
+  const kernel = { ...call.kernel, includes: [THREAD_INDEX, ...(call.kernel.includes ?? [])] };
+  const defines = { ...call.defines, WORKGROUP_SIZE: WORKGROUP_SIZE_1D };
+  return kernelLaunch(ctx, { ...call, kernel, defines }, grid1d(ctx, call.invocations, WORKGROUP_SIZE_1D));
 }

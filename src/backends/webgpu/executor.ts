@@ -1,11 +1,17 @@
 /**
- * Runs a model on a GpuContext: lowers the graph once per batch size (lower.ts), gives each
- * intermediate value a pooled buffer for its lifetime, compiles and binds every launch once,
- * and then submits one command buffer per inference.
+ * Runs a model on a GpuContext: plans the graph once per batch size (src/plan/plan.ts) and
+ * adapts the plan to the kernels (float-input convs read an NHWC4 copy of their input and
+ * OHWI4 weights), gives each intermediate value a pooled buffer for its lifetime, compiles
+ * and binds every launch once, and then submits one command buffer per inference.
  */
 import type { Graph } from '../../model/graph.js';
+import { batchOf } from '../../model/input.js';
 import type { ModelWeights } from '../../model/weights.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Affine } from '../../ops/epilogue.js';
+import { type ConvStep, type Plan, type Ref, type Step, type ValueInfo, planGraph, stepRefs } from '../../plan/plan.js';
+import type { PackedWeights } from '../../tensor/bits.js';
+import { ohwiFromOihw } from '../../tensor/layout.js';
+import { Tensor, shapeSize } from '../../tensor/tensor.js';
 import type { GpuContext } from './context.js';
 import { type Launch, type PreparedLaunch, encodePrepared, prepareLaunch } from './dispatch.js';
 import { GpuTensor } from './gpu-tensor.js';
@@ -14,16 +20,50 @@ import { packSignsLaunch } from './kernels/pack-signs.js';
 import { pointwiseLaunch } from './kernels/pointwise.js';
 import { poolLaunch } from './kernels/pool.js';
 import { softmaxLaunch } from './kernels/softmax.js';
-import { toNhwc4Launch } from './kernels/to-nhwc4.js';
+import { nhwc4Shape, toNhwc4Launch } from './kernels/to-nhwc4.js';
 import { xnorConvLaunch } from './kernels/xnor-conv.js';
-import type { Affine } from '../../plan/affine.js';
-import { batchOf } from '../../model/input.js';
-import { type Lowered, type Ref, type Step, lower } from '../../plan/plan.js';
 
 const BYTES = 4;
-const shapeBytes = (shape: readonly number[]) => BYTES * shape.reduce((a, b) => a * b, 1);
+const shapeBytes = (shape: readonly number[]) => BYTES * shapeSize(shape);
 
-interface Plan {
+/** A plan step as the GPU kernels take it: a float-input conv reads the NHWC4 copy that an added step writes. */
+type GpuStep = Exclude<Step, ConvStep> | { kind: 'nhwc4'; nodes: string[]; input: Ref; output: Ref } | (ConvStep & { nhwc4: Ref });
+
+interface Lowered {
+  steps: GpuStep[];
+  values: ValueInfo[];
+  input: Ref;
+  outputs: Map<string, Ref>;
+}
+
+/** The plan with an NHWC4 copy before each float-input conv. */
+function forGpu(plan: Plan): Lowered {
+  const values = [...plan.values];
+  const steps = plan.steps.flatMap((step): GpuStep[] => {
+    if (step.kind !== 'conv') return [step];
+    const shape = nhwc4Shape(step.input.shape as [number, number, number, number]);
+    values.push({ dtype: 'float32', elements: shapeSize(shape) });
+    const nhwc4 = { value: values.length - 1, shape };
+    return [
+      { kind: 'nhwc4', nodes: [], input: step.input, output: nhwc4 },
+      { ...step, nhwc4 },
+    ];
+  });
+  return { steps, values, input: plan.input, outputs: plan.outputs };
+}
+
+function refsOf(step: GpuStep): { reads: Ref[]; writes: Ref[] } {
+  if (step.kind === 'nhwc4') return { reads: [step.input], writes: [step.output] };
+  if (step.kind === 'conv') return { reads: [step.nhwc4], writes: [step.output] };
+  return stepRefs(step);
+}
+
+/** Packed weights as the kernels take them: [Cout, kh, kw, words], a linear layer's as 1x1 filters. */
+function filterBits({ bits }: PackedWeights): Tensor<Uint32Array> {
+  return bits.rank === 2 ? bits.reshape([bits.shape[0]!, 1, 1, bits.shape[1]!]) : bits;
+}
+
+interface GpuPlan {
   lowered: Lowered;
   /** The buffer each value lives in. */
   valueBuffers: GPUBuffer[];
@@ -47,25 +87,18 @@ export interface PlanStats {
 function lifetimes(lowered: Lowered): { first: number[]; last: number[] } {
   const first = lowered.values.map(() => Infinity);
   const last = lowered.values.map(() => -1);
-  const touch = (ref: Ref | undefined, step: number, writes: boolean) => {
-    if (!ref) return;
-    if (writes) first[ref.value] = Math.min(first[ref.value]!, step);
-    last[ref.value] = Math.max(last[ref.value]!, step);
-  };
   first[lowered.input.value] = -1;
   lowered.steps.forEach((s, i) => {
-    touch(s.input, i, false);
-    if (s.kind === 'pointwise') touch(s.add, i, false);
-    if (s.kind === 'xnorConv') touch(s.meanAbs, i, false);
-    if (s.kind === 'pack') touch(s.meanAbs, i, true);
-    touch(s.output, i, true);
+    const { reads, writes } = refsOf(s);
+    for (const ref of writes) first[ref.value] = Math.min(first[ref.value]!, i);
+    for (const ref of [...reads, ...writes]) last[ref.value] = Math.max(last[ref.value]!, i);
   });
   for (const ref of lowered.outputs.values()) last[ref.value] = Infinity;
   return { first, last };
 }
 
 export class WebGpuExecutor {
-  private readonly plans = new Map<number, Promise<Plan>>();
+  private readonly plans = new Map<number, Promise<GpuPlan>>();
   /** Weights and epilogue vectors on the GPU, by node and role: shared by the plans of all batch sizes. */
   private readonly constants = new Map<string, GpuTensor>();
   private destroyed = false;
@@ -162,7 +195,7 @@ export class WebGpuExecutor {
     }
   }
 
-  private plan(batch: number): Promise<Plan> {
+  private plan(batch: number): Promise<GpuPlan> {
     let plan = this.plans.get(batch);
     if (!plan) {
       plan = this.buildPlan(batch);
@@ -172,8 +205,8 @@ export class WebGpuExecutor {
     return plan;
   }
 
-  private async buildPlan(batch: number): Promise<Plan> {
-    const lowered = lower(this.graph, this.weights, batch);
+  private async buildPlan(batch: number): Promise<GpuPlan> {
+    const lowered = forGpu(planGraph(this.graph, this.weights, batch));
     const { valueBuffers, pool } = this.assignBuffers(lowered);
     const view = (ref: Ref) => GpuTensor.view(this.ctx, valueBuffers[ref.value]!, lowered.values[ref.value]!.dtype, ref.shape);
     const launches: Launch[] = [];
@@ -232,7 +265,7 @@ export class WebGpuExecutor {
     };
   }
 
-  private async launch(step: Step, view: (ref: Ref) => GpuTensor): Promise<Launch> {
+  private async launch(step: GpuStep, view: (ref: Ref) => GpuTensor): Promise<Launch> {
     const key = step.nodes.join('+');
     switch (step.kind) {
       case 'pack':
@@ -247,26 +280,30 @@ export class WebGpuExecutor {
       case 'xnorConv':
         return xnorConvLaunch(this.ctx, {
           input: view(step.input),
-          inChannels: step.inChannels,
-          weights: this.constant(`${key}.weight_bits`, () => step.weights.bits),
+          inChannels: step.conv.cin,
+          weights: this.constant(`${key}.weight_bits`, () => filterBits(step.weights)),
           ...this.affine(key, step.epilogue),
           meanAbs: step.meanAbs ? view(step.meanAbs) : undefined,
-          stride: step.window.stride,
-          padding: step.window.padding,
-          relu: step.relu,
+          stride: step.conv.stride,
+          padding: step.conv.padding,
+          relu: step.epilogue.relu,
           output: view(step.output),
         });
-      case 'conv':
+      case 'conv': {
+        const { conv, weights } = step;
         return conv2dLaunch(this.ctx, {
-          input: view(step.input),
-          inputShape: step.inputShape,
-          weights: this.constant(`${key}.weights`, () => step.weights),
+          input: view(step.nhwc4),
+          inputShape: [conv.n, conv.cin, conv.h, conv.w],
+          weights: this.constant(`${key}.weights`, () =>
+            weights.kind === 'binary' ? filterBits(weights.packed) : ohwiFromOihw(weights.weight, 4),
+          ),
           ...this.affine(key, step.epilogue),
-          stride: step.window.stride,
-          padding: step.window.padding,
-          relu: step.relu,
+          stride: conv.stride,
+          padding: conv.padding,
+          relu: step.epilogue.relu,
           output: view(step.output),
         });
+      }
       case 'pointwise':
         return pointwiseLaunch(this.ctx, {
           input: view(step.input),

@@ -12,11 +12,76 @@ export interface KernelSource {
   source: string;
   /** Shader files this one builds on (shared structs and functions), put before it. */
   includes?: KernelSource[];
+  /** What it binds; its WGSL declarations are generated and put before the includes. */
+  interface?: KernelInterface;
 }
 
-/** The kernel's text with its includes before it, and where each file's lines start. */
-function assemble(kernel: KernelSource): { text: string; parts: { file: string; firstLine: number }[] } {
-  const files = [...(kernel.includes ?? []), kernel];
+export type UniformType = 'u32' | 'i32' | 'f32';
+
+export interface StorageBinding {
+  /** The WGSL store type: `array<f32>`, `array<vec4f>`, `array<u32>`, ... */
+  type: string;
+  access: 'read' | 'read_write';
+  /** The boolean define (`!NAME`: its negation) that gives a variant this binding; every variant has it when absent. */
+  when?: string;
+}
+
+export type StorageDecls = Readonly<Record<string, StorageBinding>>;
+export type UniformDecls = Readonly<Record<string, UniformType>>;
+
+/**
+ * A kernel's bindings, declared once. Binding 0 is `p: Params`, a uniform block with the fields
+ * of `uniforms` in order; the entries of `storage` are bindings 1, 2, ... in order (a variant
+ * without one leaves a hole). The shader's declarations are generated from it, and launches
+ * fill both by name (dispatch.ts).
+ */
+export interface KernelInterface<S extends StorageDecls = StorageDecls, U extends UniformDecls = UniformDecls> {
+  storage: S;
+  uniforms: U;
+}
+
+/** A kernel that declares its interface: what launches are built from. */
+export interface Kernel<S extends StorageDecls = StorageDecls, U extends UniformDecls = UniformDecls> extends KernelSource {
+  interface: KernelInterface<S, U>;
+}
+
+/** The storage bindings a variant has, with their binding numbers; `file` names the kernel in errors. */
+export function variantStorage(
+  file: string,
+  { storage }: KernelInterface,
+  defines: ShaderDefines,
+): (StorageBinding & { name: string; binding: number })[] {
+  return Object.entries(storage).flatMap(([name, decl], i) => {
+    const binding = { ...decl, name, binding: i + 1 };
+    if (decl.when === undefined) return [binding];
+    const define = decl.when.replace(/^!/, '');
+    const value = defines[define];
+    if (typeof value !== 'boolean') {
+      const problem = value === undefined ? 'is not defined' : `is ${value}, not a boolean`;
+      throw new Error(`${file}: binding ${name} is there when ${decl.when}, but "${define}" ${problem}`);
+    }
+    return value === decl.when.startsWith('!') ? [] : [binding];
+  });
+}
+
+/** The WGSL declarations of a variant's interface: the uniform block, then its storage bindings. */
+export function interfaceWgsl(file: string, io: KernelInterface, defines: ShaderDefines): string {
+  const fields = Object.entries(io.uniforms).map(([name, type]) => `${name}: ${type}`);
+  return [
+    `struct Params { ${fields.join(', ')} }`,
+    '@group(0) @binding(0) var<uniform> p: Params;',
+    ...variantStorage(file, io, defines).map((b) => `@group(0) @binding(${b.binding}) var<storage, ${b.access}> ${b.name}: ${b.type};`),
+  ].join('\n');
+}
+
+/**
+ * The kernel's text: its generated interface (a part named `<file> interface`), its includes,
+ * then the file itself; and where each part's lines start.
+ */
+export function assemble(kernel: KernelSource, defines: ShaderDefines): { text: string; parts: { file: string; firstLine: number }[] } {
+  const io = kernel.interface;
+  const header = io ? [{ file: `${kernel.file} interface`, source: interfaceWgsl(kernel.file, io, defines) }] : [];
+  const files = [...header, ...(kernel.includes ?? []), kernel];
   const parts: { file: string; firstLine: number }[] = [];
   let line = 1;
   for (const { file, source } of files) {
@@ -27,7 +92,7 @@ function assemble(kernel: KernelSource): { text: string; parts: { file: string; 
 }
 
 /** "file:line" of a line of the assembled text (the preprocessor keeps line numbers). */
-function sourceLine(parts: { file: string; firstLine: number }[], line: number): string {
+export function sourceLine(parts: { file: string; firstLine: number }[], line: number): string {
   const part = [...parts].reverse().find((p) => p.firstLine <= line) ?? parts[0]!;
   return `${part.file}:${line - part.firstLine + 1}`;
 }
@@ -68,7 +133,7 @@ export class PipelineCache {
   }
 
   private async compile({ kernel, defines = {} }: PipelineKey, id: string): Promise<GPUComputePipeline> {
-    const { text, parts } = assemble(kernel);
+    const { text, parts } = assemble(kernel, defines);
     const code = preprocessWgsl(text, defines, kernel.file);
     const { device } = this.ctx;
     return this.ctx.checked(`compiling ${kernel.file}`, async () => {

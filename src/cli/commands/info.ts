@@ -1,7 +1,7 @@
 /** `xnornet info <model>`: layers, shapes, parameters, weight bytes and operation counts. */
-import { describeShape } from '../../model/graph.js';
+import { formatShape } from '../../tensor/tensor.js';
 import { layerCosts, totalCost } from '../../model/costs.js';
-import { loadModel } from '../../model/model.js';
+import { loadModel } from '../../runner/load.js';
 import { markdownTable } from '../table.js';
 import { formatBytes, formatCount, parseCommand } from '../args.js';
 
@@ -18,7 +18,7 @@ export async function info(args: string[], log: (line: string) => void): Promise
     c.node.index,
     c.node.name,
     c.node.attrs.op + ('mode' in c.node.attrs ? ` ${c.node.attrs.mode}` : ''),
-    describeShape(c.node.shape),
+    formatShape(c.node.shape),
     formatCount(c.params),
     c.floatBytes ? formatBytes(c.floatBytes) : '',
     c.packedBytes ? formatBytes(c.packedBytes) : '',
@@ -39,7 +39,7 @@ export async function info(args: string[], log: (line: string) => void): Promise
     formatCount(t.xnorMacs),
     formatCount(t.bwnMacs),
   ]);
-  log(`${model.graph.name}: input ${describeShape(model.graph.inputShape)}, outputs ${model.graph.outputs.join(', ')}`);
+  log(`${model.graph.name}: input ${formatShape(model.graph.inputShape)}, outputs ${model.graph.outputs.join(', ')}`);
   log(markdownTable(['#', 'name', 'op', 'output', 'params', 'float32', 'packed', 'float MACs', 'XNOR ops', 'BWN adds'], rows));
   log(
     `weights: ${formatBytes(t.floatBytes)} as float32, ${formatBytes(t.packedBytes)} packed ` +

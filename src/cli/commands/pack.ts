@@ -1,5 +1,5 @@
 /** `xnornet pack <model> -o <dir>`: the same model with binary weights stored as packed bits. */
-import { loadModel } from '../../model/model.js';
+import { loadModel } from '../../runner/load.js';
 import { packedTensors, saveModel } from '../../model/save.js';
 import { writeSafetensors } from '../../model/safetensors.js';
 import { UsageError, formatBytes, parseCommand } from '../args.js';

@@ -1,7 +1,7 @@
 /** `xnornet run <model> <input.npy> -o <out.npy>`: inference on a batch from a .npy file. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Runner, createRunner, parseBackend } from '../../runner/runner.js';
-import { loadModel } from '../../model/model.js';
+import { loadModel } from '../../runner/load.js';
 import { readNpy, writeNpy } from '../../model/npy.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UsageError, parseCommand, positiveInt } from '../args.js';

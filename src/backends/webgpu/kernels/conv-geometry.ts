@@ -1,30 +1,50 @@
 /**
  * What the two convolution templates (xnor_conv.wgsl, conv2d.wgsl) share: conv_tile.wgsl
- * (their uniform block and pixel tile), the geometry of a launch and its workgroup grid.
+ * (their pixel tile and epilogue), the interface it uses, the geometry of a launch and its
+ * workgroup grid.
  */
 import convTileSource from '../../../../shaders/conv_tile.wgsl?raw';
-import { type Pair, windowOutputSize } from '../../../ops/window.js';
+import { type ConvGeometry, convGeometry, outputPixels } from '../../../ops/conv.js';
+import type { Pair } from '../../../ops/window.js';
 import { wordsFor } from '../../../tensor/bits.js';
 import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import { uniformBuffer } from '../dispatch.js';
+import type { ParamsOf } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
+import type { StorageDecls, UniformDecls } from '../pipelines.js';
 import { groupsAlong } from './checks.js';
 
 export const CONV_TILE_SOURCE = { file: 'conv_tile.wgsl', source: convTileSource };
 
-export interface ConvGeometry {
-  n: number;
-  cin: number;
-  h: number;
-  w: number;
-  cout: number;
-  kh: number;
-  kw: number;
-  stride: Pair;
-  padding: Pair;
-  ho: number;
-  wo: number;
+/** The uniform fields conv_tile.wgsl reads; words = ceil(Cin / 32), stride (sh, sw), padding (ph, pw). */
+export const CONV_UNIFORMS = {
+  n: 'u32',
+  cin: 'u32',
+  h: 'u32',
+  w: 'u32',
+  cout: 'u32',
+  kh: 'u32',
+  kw: 'u32',
+  words: 'u32',
+  sh: 'u32',
+  sw: 'u32',
+  ph: 'u32',
+  pw: 'u32',
+  ho: 'u32',
+  wo: 'u32',
+} as const satisfies UniformDecls;
+
+/** The bindings of conv_tile.wgsl's epilogue, y = scale[o] * sum + shift[o], float NCHW. */
+export const CONV_EPILOGUE = {
+  scale: { type: 'array<f32>', access: 'read' },
+  shift: { type: 'array<f32>', access: 'read' },
+  y: { type: 'array<f32>', access: 'read_write' },
+} as const satisfies StorageDecls;
+
+/** The values of CONV_UNIFORMS for a geometry. */
+export function convParams(g: ConvGeometry): ParamsOf<typeof CONV_UNIFORMS> {
+  const { n, cin, h, w, cout, kh, kw, stride, padding, ho, wo } = g;
+  return { n, cin, h, w, cout, kh, kw, words: wordsFor(cin), sh: stride[0], sw: stride[1], ph: padding[0], pw: padding[1], ho, wo };
 }
 
 /**
@@ -42,7 +62,7 @@ const PIXELS_PER_INVOCATION = 4;
  * Geometry from the input dims and a weight tensor laid out [Cout, kh, kw, last], where
  * `last` must be `expectedLast` (Cin for float OHWI weights, ceil(Cin/32) for bits).
  */
-export function convGeometry(
+export function weightsGeometry(
   what: string,
   input: { n: number; cin: number; h: number; w: number },
   weights: GpuTensor,
@@ -62,20 +82,13 @@ export function convGeometry(
   }
   if (weights.size === 0) throw new RangeError(`${what}: weights ${formatShape(weights.shape)} are empty`);
   if (input.n * input.cin * input.h * input.w === 0) throw new RangeError(`${what}: the input is empty`);
-  const [ho, wo] = windowOutputSize([input.h, input.w], { kernel: [kh, kw], stride, padding }, what);
-  return { ...input, cout, kh, kw, stride, padding, ho, wo };
-}
-
-/** conv_tile.wgsl's Params block; `extra` is xnor_conv's output words, conv2d's ceil(Cin/4). */
-export function convParams(ctx: GpuContext, g: ConvGeometry, extra: number, label: string): GPUBuffer {
-  const { n, cin, h, w, cout, kh, kw, stride, padding, ho, wo } = g;
-  return uniformBuffer(ctx, [n, cin, h, w, cout, kh, kw, wordsFor(cin), ...stride, ...padding, ho, wo, extra, 0], label);
+  return convGeometry({ ...input, cout, kernel: [kh, kw], stride, padding }, what);
 }
 
 export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, tile: ConvTile, what: string): [number, number] {
   const limit = ctx.limits.maxComputeWorkgroupsPerDimension;
   return [
-    groupsAlong(g.n * g.ho * g.wo, PIXELS_PER_INVOCATION * tile.WG_M, limit, what),
+    groupsAlong(outputPixels(g), PIXELS_PER_INVOCATION * tile.WG_M, limit, what),
     groupsAlong(g.cout, tile.TN * tile.WG_N, limit, what),
   ];
 }

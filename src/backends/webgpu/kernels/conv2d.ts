@@ -4,13 +4,36 @@ import type { Pair } from '../../../ops/window.js';
 import { wordsFor } from '../../../tensor/bits.js';
 import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import type { Launch } from '../dispatch.js';
+import { type Launch, kernelLaunch } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
+import type { Kernel } from '../pipelines.js';
 import { expectTensor } from './checks.js';
-import { CONV_TILE_SOURCE, type ConvTile, convGeometry, convParams, convWorkgroups } from './conv-geometry.js';
+import {
+  CONV_EPILOGUE,
+  CONV_TILE_SOURCE,
+  CONV_UNIFORMS,
+  type ConvTile,
+  convParams,
+  convWorkgroups,
+  weightsGeometry,
+} from './conv-geometry.js';
 import { nhwc4Shape } from './to-nhwc4.js';
 
-const KERNEL = { file: 'conv2d.wgsl', source, includes: [CONV_TILE_SOURCE] };
+const KERNEL = {
+  file: 'conv2d.wgsl',
+  source,
+  includes: [CONV_TILE_SOURCE],
+  interface: {
+    storage: {
+      x: { type: 'array<vec4f>', access: 'read' },
+      wbits: { type: 'array<u32>', access: 'read', when: 'BINARY_WEIGHTS' },
+      weight: { type: 'array<vec4f>', access: 'read', when: '!BINARY_WEIGHTS' },
+      ...CONV_EPILOGUE,
+    },
+    // c4 = ceil(Cin / 4): vec4s per NHWC4 pixel
+    uniforms: { ...CONV_UNIFORMS, c4: 'u32' },
+  },
+} satisfies Kernel;
 /** Measured on SwiftShader: bench/RESULTS.md. */
 export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 
@@ -42,19 +65,25 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CON
   expectTensor(input, 'float32', nhwc4Shape(inputShape), `${what}: NHWC4 input of ${formatShape(inputShape)}`);
   const [n, cin, h, w] = inputShape;
   const c4 = Math.ceil(cin / 4);
-  const g = convGeometry(what, { n, cin, h, w }, weights, binary ? wordsFor(cin) : 4 * c4, args.stride, args.padding);
+  const g = weightsGeometry(what, { n, cin, h, w }, weights, binary ? wordsFor(cin) : 4 * c4, args.stride, args.padding);
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
-  const pipeline = await ctx.pipelines.get({
-    kernel: KERNEL,
-    defines: { ...tile, BINARY_WEIGHTS: binary, FLOAT_OUTPUT: true, RELU: relu },
-  });
-  const params = convParams(ctx, g, c4, 'conv2d params');
-  return {
-    pipeline,
-    buffers: [params, input.buffer, weights.buffer, scale.buffer, shift.buffer, output.buffer],
-    workgroups: convWorkgroups(ctx, g, tile, what),
-    transient: [params],
-  };
+  return kernelLaunch(
+    ctx,
+    {
+      kernel: KERNEL,
+      defines: { ...tile, BINARY_WEIGHTS: binary, RELU: relu },
+      buffers: {
+        x: input.buffer,
+        wbits: binary ? weights.buffer : undefined,
+        weight: binary ? undefined : weights.buffer,
+        scale: scale.buffer,
+        shift: shift.buffer,
+        y: output.buffer,
+      },
+      params: { ...convParams(g), c4 },
+    },
+    convWorkgroups(ctx, g, tile, what),
+  );
 }

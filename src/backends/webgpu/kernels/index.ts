@@ -2,8 +2,8 @@
 export { type Conv2dArgs, CONV2D_TILE, conv2dLaunch } from './conv2d.js';
 export type { ConvTile } from './conv-geometry.js';
 export { type PackSignsArgs, packSigns, packSignsLaunch, packedShape } from './pack-signs.js';
-export { type Activation, type PointwiseArgs, pointwiseLaunch } from './pointwise.js';
-export { type PoolKind, globalWindow, poolLaunch, poolOutputShape } from './pool.js';
+export { type PointwiseArgs, pointwiseLaunch } from './pointwise.js';
+export { type PoolKind, poolLaunch } from './pool.js';
 export { softmaxLaunch } from './softmax.js';
 export { nhwc4Shape, toNhwc4Launch } from './to-nhwc4.js';
 export { type XnorConvArgs, XNOR_CONV_TILE, xnorConvLaunch } from './xnor-conv.js';

@@ -8,9 +8,24 @@ import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d, submitLaunches } from '../dispatch.js';
 import { GpuTensor } from '../gpu-tensor.js';
+import type { Kernel } from '../pipelines.js';
 import { expectDType, expectTensor } from './checks.js';
 
-const KERNEL = { file: 'pack_signs.wgsl', source };
+const KERNEL = {
+  file: 'pack_signs.wgsl',
+  source,
+  interface: {
+    storage: {
+      x: { type: 'array<f32>', access: 'read' },
+      packed: { type: 'array<u32>', access: 'read_write' },
+      scale: { type: 'array<f32>', access: 'read', when: 'AFFINE' },
+      shift: { type: 'array<f32>', access: 'read', when: 'AFFINE' },
+      meanAbs: { type: 'array<f32>', access: 'read_write', when: 'MEAN_ABS' },
+    },
+    // pixels = H * W, words = ceil(C / 32)
+    uniforms: { n: 'u32', c: 'u32', pixels: 'u32', words: 'u32' },
+  },
+} satisfies Kernel;
 const WHAT = 'pack signs';
 
 /** The packed shape [N, H, W, ceil(C/32)] of an NCHW float tensor. */
@@ -45,8 +60,8 @@ export async function packSignsLaunch(ctx: GpuContext, { input, output, affine, 
   return launch1d(ctx, {
     kernel: KERNEL,
     defines: { AFFINE: affine !== undefined, MEAN_ABS: meanAbs !== undefined },
-    params: [n, c, h * w, wordsFor(c)],
-    buffers: [input.buffer, output.buffer, affine?.scale.buffer, affine?.shift.buffer, meanAbs?.buffer],
+    params: { n, c, pixels: h * w, words: wordsFor(c) },
+    buffers: { x: input.buffer, packed: output.buffer, scale: affine?.scale.buffer, shift: affine?.shift.buffer, meanAbs: meanAbs?.buffer },
     invocations: n * h * w,
   });
 }

@@ -1,15 +1,29 @@
 /** batchnorm, relu, hardtanh and add, alone or fused in one pass (shaders/pointwise.wgsl). */
 import source from '../../../../shaders/pointwise.wgsl?raw';
+import type { Activation } from '../../../ops/epilogue.js';
 import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import { type Launch, f32Bits, launch1d } from '../dispatch.js';
+import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
+import type { Kernel } from '../pipelines.js';
 import { expectDType, expectTensor } from './checks.js';
 
-const KERNEL = { file: 'pointwise.wgsl', source };
+const KERNEL = {
+  file: 'pointwise.wgsl',
+  source,
+  interface: {
+    storage: {
+      x: { type: 'array<f32>', access: 'read' },
+      y: { type: 'array<f32>', access: 'read_write' },
+      scale: { type: 'array<f32>', access: 'read', when: 'AFFINE' },
+      shift: { type: 'array<f32>', access: 'read', when: 'AFFINE' },
+      other: { type: 'array<f32>', access: 'read', when: 'ADD' },
+    },
+    // inner = H * W (1 for [N, F]); lo, hi: HARDTANH's bounds
+    uniforms: { size: 'u32', channels: 'u32', inner: 'u32', lo: 'f32', hi: 'f32' },
+  },
+} satisfies Kernel;
 const WHAT = 'pointwise';
-
-export type Activation = { kind: 'none' } | { kind: 'relu' } | { kind: 'hardtanh'; min: number; max: number };
 
 export interface PointwiseArgs {
   /** float32 [N, C, ...]. */
@@ -47,8 +61,8 @@ export async function pointwiseLaunch(ctx: GpuContext, args: PointwiseArgs): Pro
       RELU: activation.kind === 'relu',
       HARDTANH: activation.kind === 'hardtanh',
     },
-    params: [input.size, channels, input.size / (input.shape[0]! * channels), 0, f32Bits(lo), f32Bits(hi)],
-    buffers: [input.buffer, output.buffer, affine?.scale.buffer, affine?.shift.buffer, add?.buffer],
+    params: { size: input.size, channels, inner: input.size / (input.shape[0]! * channels), lo, hi },
+    buffers: { x: input.buffer, y: output.buffer, scale: affine?.scale.buffer, shift: affine?.shift.buffer, other: add?.buffer },
     invocations: input.size,
   });
 }

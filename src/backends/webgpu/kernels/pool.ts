@@ -5,24 +5,35 @@ import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
+import type { Kernel } from '../pipelines.js';
 import { expectDType, expectTensor } from './checks.js';
 
-const KERNEL = { file: 'pool.wgsl', source };
+const KERNEL = {
+  file: 'pool.wgsl',
+  source,
+  interface: {
+    storage: {
+      x: { type: 'array<f32>', access: 'read' },
+      y: { type: 'array<f32>', access: 'read_write' },
+    },
+    // planes = N * C; window kh x kw, stride sh, sw, padding ph, pw
+    uniforms: {
+      planes: 'u32',
+      h: 'u32',
+      w: 'u32',
+      kh: 'u32',
+      kw: 'u32',
+      sh: 'u32',
+      sw: 'u32',
+      ph: 'u32',
+      pw: 'u32',
+      ho: 'u32',
+      wo: 'u32',
+    },
+  },
+} satisfies Kernel;
 
 export type PoolKind = 'max' | 'avg';
-
-/** The output shape of pooling an NCHW shape; the window must fit (same rules as the reference). */
-export function poolOutputShape(shape: readonly number[], window: WindowParams, what: string): [number, number, number, number] {
-  if (shape.length !== 4) throw new RangeError(`${what}: expected an NCHW input, got ${formatShape(shape)}`);
-  const [n, c, h, w] = shape as [number, number, number, number];
-  const [ho, wo] = poolOutputSize([h, w], window, what);
-  return [n, c, ho, wo];
-}
-
-/** A window covering the whole plane: global average pooling. */
-export function globalWindow(shape: readonly number[]): WindowParams {
-  return { kernel: [shape[2]!, shape[3]!], stride: [1, 1], padding: [0, 0] };
-}
 
 export async function poolLaunch(
   ctx: GpuContext,
@@ -33,16 +44,21 @@ export async function poolLaunch(
 ): Promise<Launch> {
   const what = `${kind}pool`;
   expectDType(input, 'float32', `${what}: input`);
-  const [n, c, ho, wo] = poolOutputShape(input.shape, window, what);
+  if (input.rank !== 4) throw new RangeError(`${what}: expected an NCHW input, got ${formatShape(input.shape)}`);
   if (input.size === 0) throw new RangeError(`${what}: input ${formatShape(input.shape)} is empty`);
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const [ho, wo] = poolOutputSize([h, w], window, what);
   expectTensor(output, 'float32', [n, c, ho, wo], `${what}: output`);
-  const [, , h, w] = input.shape as [number, number, number, number];
-  const { kernel, stride, padding } = window;
+  const {
+    kernel: [kh, kw],
+    stride: [sh, sw],
+    padding: [ph, pw],
+  } = window;
   return launch1d(ctx, {
     kernel: KERNEL,
     defines: { MAX: kind === 'max' },
-    params: [n * c, h, w, ...kernel, ...stride, ...padding, ho, wo],
-    buffers: [input.buffer, output.buffer],
+    params: { planes: n * c, h, w, kh, kw, sh, sw, ph, pw, ho, wo },
+    buffers: { x: input.buffer, y: output.buffer },
     invocations: n * c * ho * wo,
   });
 }

@@ -4,9 +4,21 @@ import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
 import { type Launch, launch1d } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
+import type { Kernel } from '../pipelines.js';
 import { expectDType, expectTensor } from './checks.js';
 
-const KERNEL = { file: 'to_nhwc4.wgsl', source };
+const KERNEL = {
+  file: 'to_nhwc4.wgsl',
+  source,
+  interface: {
+    storage: {
+      x: { type: 'array<f32>', access: 'read' },
+      y: { type: 'array<vec4f>', access: 'read_write' },
+    },
+    // pixels = H * W, c4 = ceil(C / 4)
+    uniforms: { n: 'u32', c: 'u32', pixels: 'u32', c4: 'u32' },
+  },
+} satisfies Kernel;
 
 /** [N*H*W + 1, 4*ceil(C/4)]: the pixels, channels padded to 4, then one zero pixel. */
 export function nhwc4Shape(nchw: readonly number[]): [number, number] {
@@ -23,8 +35,8 @@ export async function toNhwc4Launch(ctx: GpuContext, input: GpuTensor, output: G
   const c4 = Math.ceil(c / 4);
   return launch1d(ctx, {
     kernel: KERNEL,
-    params: [n, c, h * w, c4],
-    buffers: [input.buffer, output.buffer],
+    params: { n, c, pixels: h * w, c4 },
+    buffers: { x: input.buffer, y: output.buffer },
     invocations: (n * h * w + 1) * c4,
   });
 }
