@@ -182,11 +182,11 @@ describe('readSafetensors', () => {
     }
   });
 
-  it('rejects dtypes other than F32 and U32', () => {
-    for (const dtype of ['F16', 'BF16', 'F64', 'I32', 'I64', 'U8', 'f32']) {
+  it('rejects dtypes other than F32, F16, F64 and U32, listing the accepted ones', () => {
+    for (const dtype of ['BF16', 'I32', 'I64', 'U64', 'U16', 'U8', 'BOOL', 'F8_E4M3', 'f32', 'F128', 'toString', '__proto__']) {
       expectFormatError(
         buildFile({ w: entry(dtype, [1], [0, 4]) }, new Uint8Array(4)),
-        `dtype "${dtype}" of tensor "w" is not supported (xnornet reads F32 and U32)`,
+        `dtype "${dtype}" of tensor "w" is not supported (xnornet reads F32, F16 and F64 (converted to float32) and U32)`,
       );
     }
     expectFormatError(buildFile({ w: { dtype: 32, shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'dtype 32 of tensor "w"');
@@ -220,6 +220,20 @@ describe('readSafetensors', () => {
       buildFile({ w: entry('F32', [3], [0, 8]) }, new Uint8Array(8)),
       'tensor "w" has 8 bytes of data but F32 shape [3] needs 12',
     );
+    // F16 is 2 bytes an element, F64 and I64 8: an odd F16 length never fits.
+    expectFormatError(
+      buildFile({ h: entry('F16', [3], [0, 5]) }, new Uint8Array(8)),
+      'tensor "h" has 5 bytes of data but F16 shape [3] needs 6',
+    );
+    expectFormatError(buildFile({ h: entry('F16', [3], [0, 12]) }, new Uint8Array(12)), 'F16 shape [3] needs 6');
+    expectFormatError(
+      buildFile({ d: entry('F64', [2], [0, 12]) }, new Uint8Array(16)),
+      'tensor "d" has 12 bytes of data but F64 shape [2] needs 16',
+    );
+    expectFormatError(
+      buildFile({ 'bn.num_batches_tracked': entry('I64', [], [0, 4]) }, new Uint8Array(8)),
+      'tensor "bn.num_batches_tracked" has 4 bytes of data but I64 shape [] needs 8',
+    );
     expectFormatError(
       buildFile({ w: entry('U32', [2 ** 30, 2 ** 30, 2 ** 30], [0, 8]) }, new Uint8Array(8)),
       'tensor "w" has 8 bytes of data',
@@ -241,6 +255,181 @@ describe('readSafetensors', () => {
   });
 });
 
+/** Header and data of tensors given as raw little-endian bytes, laid out in order. */
+function fileOf(tensors: Record<string, { dtype: string; shape: number[]; bytes: Uint8Array }>, pad = 0): Uint8Array {
+  const header: Record<string, unknown> = {};
+  const chunks: Uint8Array[] = [];
+  let offset = pad;
+  for (const [name, { dtype, shape, bytes }] of Object.entries(tensors)) {
+    header[name] = entry(dtype, shape, [offset, offset + bytes.length]);
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  const data = new Uint8Array(offset);
+  let at = pad;
+  for (const chunk of chunks) {
+    data.set(chunk, at);
+    at += chunk.length;
+  }
+  return buildFile(header, data);
+}
+
+const bytesOf = (array: Uint16Array | Float64Array | BigInt64Array | Float32Array) =>
+  new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+
+/** A float32 from its bit pattern. */
+const f32 = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0]!;
+
+describe('readSafetensors of F16 and F64 (converted to float32)', () => {
+  /** [half bits, the float32 value it stands for] */
+  const HALVES: [number, number][] = [
+    [0x0000, 0],
+    [0x8000, -0],
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x3555, 0.333251953125],
+    [0x7bff, 65504], // largest finite
+    [0xfbff, -65504],
+    [0x0400, 2 ** -14], // smallest normal
+    [0x03ff, 1023 * 2 ** -24], // largest subnormal
+    [0x0001, 2 ** -24], // smallest subnormal
+    [0x8001, -(2 ** -24)],
+    [0x0200, 2 ** -15],
+    [0x7c00, Infinity],
+    [0xfc00, -Infinity],
+    [0x7e00, NaN],
+    [0x7c01, NaN],
+    [0xfe00, NaN],
+  ];
+
+  it('reads F16 exactly: normals, subnormals, the largest value, -0, infinities and NaN', () => {
+    const file = fileOf({ h: { dtype: 'F16', shape: [HALVES.length], bytes: bytesOf(new Uint16Array(HALVES.map(([b]) => b))) } });
+    const h = readSafetensors(file, FILE).get('h')!;
+    expect(h.dtype).toBe('F32');
+    expect(h.shape).toEqual([HALVES.length]);
+    expect(h.data).toBeInstanceOf(Float32Array);
+    HALVES.forEach(([b, value], i) => expect(Object.is(h.data[i], value), `0x${b.toString(16)} -> ${h.data[i]}, want ${value}`).toBe(true));
+  });
+
+  it('maps every F16 bit pattern to its value (a check independent of the decoder)', () => {
+    const all = new Uint16Array(65536).map((_, i) => i);
+    const h = readSafetensors(fileOf({ all: { dtype: 'F16', shape: [65536], bytes: bytesOf(all) } }), FILE).get('all')!.data;
+    const wrong: string[] = [];
+    for (let b = 0; b < 0x7c00; b++) {
+      // Positive finite halves: 1024 evenly spaced values per binade, the subnormals continuing the first normal binade's spacing.
+      const exponent = b >> 10;
+      const want = (exponent === 0 ? 0 : 2 ** (exponent - 15)) + (b & 0x3ff) * 2 ** (Math.max(exponent, 1) - 25);
+      if (!Object.is(h[b], want)) wrong.push(`0x${b.toString(16)} -> ${h[b]}, want ${want}`);
+      if (!Object.is(h[b | 0x8000], -want)) wrong.push(`0x${(b | 0x8000).toString(16)} -> ${h[b | 0x8000]}, want ${-want}`);
+    }
+    for (let b = 0x7c01; b < 0x8000; b++) {
+      if (!Number.isNaN(h[b]) || !Number.isNaN(h[b | 0x8000])) wrong.push(`0x${b.toString(16)} (or its negative) is not NaN`);
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+  });
+
+  it('rounds F64 to the nearest float32 (ties to even), keeping -0, infinities and NaN', () => {
+    const max = f32(0x7f7fffff);
+    const cases: [number, number][] = [
+      [0.1, Math.fround(0.1)],
+      [-0, -0],
+      [1 + 2 ** -24, 1], // a tie: to the even mantissa
+      [1 + 3 * 2 ** -24, 1 + 2 ** -22], // a tie the other way
+      [1 + 2 ** -24 + 2 ** -50, 1 + 2 ** -23], // just above the tie
+      [max, max],
+      [max + 2 ** 102, max], // below the halfway point to 2^128
+      [-max - 2 ** 102, -max],
+      [2 ** -149, 2 ** -149], // the smallest float32 subnormal
+      [2 ** -151, 0], // underflows
+      [-(2 ** -151), -0],
+      [Infinity, Infinity],
+      [-Infinity, -Infinity],
+      [NaN, NaN],
+    ];
+    const file = fileOf({ d: { dtype: 'F64', shape: [2, cases.length / 2], bytes: bytesOf(new Float64Array(cases.map(([v]) => v))) } });
+    const d = readSafetensors(file, FILE).get('d')!;
+    expect([d.dtype, d.shape, d.data.constructor]).toEqual(['F32', [2, cases.length / 2], Float32Array]);
+    cases.forEach(([v, want], i) => expect(Object.is(d.data[i], want), `${v} -> ${d.data[i]}, want ${want}`).toBe(true));
+  });
+
+  it('rejects a finite F64 beyond float32 range, naming the tensor and the element', () => {
+    const max = f32(0x7f7fffff);
+    for (const [value, shown] of [
+      [1e300, '1e+300'],
+      [-1e39, '-1e+39'],
+      [max + 2 ** 103, String(max + 2 ** 103)], // exactly halfway to 2^128: rounds to infinity
+    ] as const) {
+      const file = fileOf({ w: { dtype: 'F64', shape: [3], bytes: bytesOf(new Float64Array([1, 2, value])) } });
+      expectFormatError(file, `element 2 of F64 tensor "w" is ${shown}, beyond the range of float32`);
+    }
+  });
+
+  it('decodes F16 and F64 at any offset in the file, into fresh arrays', () => {
+    const half = bytesOf(new Uint16Array([0x3c00, 0xc200]));
+    const double = bytesOf(new Float64Array([2.5, -0.1]));
+    // One spare byte first: the F16 data starts at an odd offset, the F64 data at one that is not a multiple of 8.
+    const file = fileOf({ h: { dtype: 'F16', shape: [2], bytes: half }, d: { dtype: 'F64', shape: [2], bytes: double } }, 1);
+    const shifted = new Uint8Array(file.length + 3);
+    shifted.set(file, 3);
+    const read = readSafetensors(shifted.subarray(3), FILE);
+    expect([...read.get('h')!.data]).toEqual([1, -3]);
+    expect([...read.get('d')!.data]).toEqual([2.5, Math.fround(-0.1)]);
+    expect(read.get('d')!.data.buffer.byteLength).toBe(8);
+  });
+});
+
+describe('readSafetensors of num_batches_tracked', () => {
+  const weight = { dtype: 'F32', shape: [2], bytes: bytesOf(new Float32Array([1.5, -2])) };
+  const counter = (dtype: string, bytes: Uint8Array) => ({ dtype, shape: [], bytes });
+
+  it('drops an I64 `*.num_batches_tracked` (or one of any other dtype), reading the rest as usual', () => {
+    for (const [dtype, bytes] of [
+      ['I64', bytesOf(new BigInt64Array([12345n]))],
+      ['F64', bytesOf(new Float64Array([12345]))],
+      ['F32', bytesOf(new Float32Array([12345]))],
+      ['U8', new Uint8Array([7])],
+      ['BF16', new Uint8Array([1, 2])],
+    ] as const) {
+      const file = fileOf({
+        'bn1.num_batches_tracked': counter(dtype, bytes),
+        'bn1.weight': weight,
+        'a.b.num_batches_tracked': counter(dtype, bytes),
+      });
+      const read = readSafetensors(file, FILE);
+      expect([...read.keys()], dtype).toEqual(['bn1.weight']);
+      expect([...read.get('bn1.weight')!.data], dtype).toEqual([1.5, -2]);
+    }
+  });
+
+  it('still checks its entry: size, range, overlap and a dtype that safetensors knows', () => {
+    expectFormatError(
+      fileOf({ 'bn.num_batches_tracked': counter('I64', new Uint8Array(4)) }),
+      'tensor "bn.num_batches_tracked" has 4 bytes of data but I64 shape [] needs 8',
+    );
+    expectFormatError(
+      buildFile({ 'bn.num_batches_tracked': entry('I64', [], [0, 8]) }, new Uint8Array(4)),
+      'data of tensor "bn.num_batches_tracked" ends at byte 8',
+    );
+    expectFormatError(
+      buildFile({ 'bn.weight': entry('F32', [2], [0, 8]), 'bn.num_batches_tracked': entry('I64', [], [4, 12]) }, new Uint8Array(12)),
+      'tensors "bn.weight" (bytes 0..8) and "bn.num_batches_tracked" (bytes 4..12) overlap',
+    );
+    expectFormatError(
+      buildFile({ 'bn.num_batches_tracked': entry('INT64', [], [0, 8]) }, new Uint8Array(8)),
+      'dtype "INT64" of tensor "bn.num_batches_tracked" is not supported',
+    );
+  });
+
+  it('rejects every other I64 tensor, names that only look alike included', () => {
+    for (const name of ['bn.running_count', 'num_batches_tracked_x', 'bn.num_batches_tracked.x', 'bn_num_batches_tracked']) {
+      expectFormatError(
+        fileOf({ [name]: counter('I64', new Uint8Array(8)) }),
+        `dtype "I64" of tensor ${JSON.stringify(name)} is not supported`,
+      );
+    }
+  });
+});
+
 describe('readSafetensors on damaged files', () => {
   const read = (file: Uint8Array) => () => readSafetensors(file, FILE);
   const rng = testRng();
@@ -252,19 +441,30 @@ describe('readSafetensors on damaged files', () => {
     ]),
     { format: 'pt' },
   );
+  /** The converted dtypes and an ignored counter, which take other paths through the reader. */
+  const converted = fileOf({
+    'bn.weight': { dtype: 'F16', shape: [3], bytes: bytesOf(new Uint16Array([0x3c00, 0x0001, 0x7c00])) },
+    'bn.num_batches_tracked': { dtype: 'I64', shape: [], bytes: bytesOf(new BigInt64Array([3n])) },
+    'bn.bias': { dtype: 'F64', shape: [1, 2], bytes: bytesOf(new Float64Array([0.1, -1e30])) },
+  });
   /** Characters that turn JSON into other valid JSON more often than random bytes do. */
-  const interesting = new TextEncoder().encode('0123456789-.e[]{}",: ');
+  const interesting = new TextEncoder().encode('0123456789-.e[]{}",: FIU');
 
   it('throws only ModelFormatError for every truncation of a valid file', () => {
-    for (let length = 0; length <= valid.length; length++) {
-      expectOnlyFormatErrors(read(valid.subarray(0, length)), `prefix of ${length} bytes, seed ${rng.seed}`);
+    for (const file of [valid, converted]) {
+      expect(readSafetensors(file, FILE).size).toBe(file === valid ? 3 : 2);
+      for (let length = 0; length <= file.length; length++) {
+        expectOnlyFormatErrors(read(file.subarray(0, length)), `prefix of ${length} bytes, seed ${rng.seed}`);
+      }
     }
   });
 
   it('throws only ModelFormatError for random mutations of a valid file', () => {
-    for (let trial = 0; trial < 500; trial++) {
-      const file = mutateBytes(rng, valid, interesting, 8 + headerOf(valid).length);
-      expectOnlyFormatErrors(read(file), `mutation ${trial}, seed ${rng.seed}`);
+    for (const file of [valid, converted]) {
+      for (let trial = 0; trial < 500; trial++) {
+        const mutated = mutateBytes(rng, file, interesting, 8 + headerOf(file).length);
+        expectOnlyFormatErrors(read(mutated), `mutation ${trial}, seed ${rng.seed}`);
+      }
     }
   });
 

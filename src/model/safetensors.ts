@@ -1,8 +1,15 @@
 /**
  * Hugging Face safetensors files, the weights of model-format.md: an 8-byte little-endian
  * header length N, N bytes of JSON header `{name: {dtype, shape, data_offsets: [begin, end]}}`
- * (offsets relative to the data section), then the raw little-endian data. xnornet stores only
- * F32 and U32 tensors, so those are the dtypes read and written.
+ * (offsets relative to the data section), then the raw little-endian data.
+ *
+ * What the rest of xnornet sees is only F32 and U32 (`weight_bits`), the dtypes written too.
+ * F16 and F64 (numpy's default float) are read and converted to float32 here: F16 exactly
+ * (subnormals, infinities and NaN included: the weight checks reject non-finite values), F64
+ * rounded to nearest, and a finite F64 beyond float32's range is an error here. A tensor named
+ * `*.num_batches_tracked` (PyTorch's I64 batchnorm bookkeeping) is checked like any other entry
+ * and then dropped, whatever its dtype, so that a state_dict saved as is loads: this is the one
+ * place that ignores it. Every other dtype (BF16, I64, I32, U8, ...) is an error naming the tensor.
  */
 import { assertValidShape, formatShape, shapeSize } from '../tensor/tensor.js';
 import { ModelFormatError } from './errors.js';
@@ -14,14 +21,38 @@ const MAX_HEADER_BYTES = 100_000_000;
 /** The Python library pads the header with spaces to this, so that the data starts aligned. */
 const HEADER_ALIGN = 8;
 const SPACE = 0x20;
-/** F32 and U32 alike. */
-const ELEMENT_BYTES = 4;
 const METADATA_KEY = '__metadata__';
+/** PyTorch's batchnorm step counter: not a weight, read past (model-format.md). */
+const IGNORED_SUFFIX = '.num_batches_tracked';
+
+/** Bytes per element of every dtype of the safetensors format, so that any entry's size can be checked. */
+const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+};
+/** The dtypes read into a StoredTensor: F16 and F64 become F32. */
+type ReadDtype = StoredTensor['dtype'] | 'F16' | 'F64';
+const READ_DTYPES: readonly string[] = ['F32', 'F16', 'F64', 'U32'] satisfies ReadDtype[];
+const ACCEPTED = 'xnornet reads F32, F16 and F64 (converted to float32) and U32';
 
 /** A header entry that has passed every check that needs only itself and the data size. */
 interface TensorEntry {
   name: string;
-  dtype: StoredTensor['dtype'];
+  /** Any safetensors dtype; only READ_DTYPES get past parseEntry unless the tensor is ignored. */
+  dtype: string;
   shape: number[];
   begin: number;
   end: number;
@@ -39,7 +70,12 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, St
     else entries.push(parseEntry(name, value, data.length, file));
   }
   checkNoOverlap(entries, file);
-  return new Map(entries.map((entry) => [entry.name, copyTensor(entry, data)]));
+  const kept = entries.filter((entry) => !isIgnored(entry.name));
+  return new Map(kept.map((entry) => [entry.name, copyTensor(entry, data, file)]));
+}
+
+function isIgnored(name: string): boolean {
+  return name.endsWith(IGNORED_SUFFIX);
 }
 
 function readHeaderLength(bytes: Uint8Array, file: string): number {
@@ -87,8 +123,9 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
     if (!Object.hasOwn(value, key)) throw new ModelFormatError(file, `${tensor} lacks "${key}"`);
   }
   const { dtype, shape, data_offsets: offsets } = value;
-  if (dtype !== 'F32' && dtype !== 'U32') {
-    throw new ModelFormatError(file, `dtype ${preview(dtype)} of ${tensor} is not supported (xnornet reads F32 and U32)`);
+  const known = typeof dtype === 'string' && Object.hasOwn(DTYPE_BYTES, dtype);
+  if (!known || !(READ_DTYPES.includes(dtype) || isIgnored(name))) {
+    throw new ModelFormatError(file, `dtype ${preview(dtype)} of ${tensor} is not supported (${ACCEPTED})`);
   }
   if (!isIndexList(shape)) {
     throw new ModelFormatError(file, `shape of ${tensor} must be an array of non-negative integers, got ${preview(shape)}`);
@@ -104,7 +141,7 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
     throw new ModelFormatError(file, `data of ${tensor} ends at byte ${end}, beyond the ${dataLength}-byte data section`);
   }
   // A product too large to be exact is also far larger than any byte length that got this far.
-  const needed = shapeSize(shape) * ELEMENT_BYTES;
+  const needed = shapeSize(shape) * DTYPE_BYTES[dtype]!;
   if (end - begin !== needed) {
     throw new ModelFormatError(file, `${tensor} has ${end - begin} bytes of data but ${dtype} shape ${formatShape(shape)} needs ${needed}`);
   }
@@ -130,9 +167,41 @@ function checkNoOverlap(entries: readonly TensorEntry[], file: string): void {
  * A fresh, aligned copy: the data may sit at any offset in the file. (Not `slice`: on a Node
  * Buffer it makes no copy.) The file is little-endian, as is every platform WebGPU runs on.
  */
-function copyTensor({ dtype, shape, begin, end }: TensorEntry, data: Uint8Array): StoredTensor {
+function copyTensor({ name, dtype, shape, begin, end }: TensorEntry, data: Uint8Array, file: string): StoredTensor {
   const buffer = new Uint8Array(data.subarray(begin, end)).buffer;
-  return { dtype, shape, data: dtype === 'F32' ? new Float32Array(buffer) : new Uint32Array(buffer) };
+  switch (dtype as ReadDtype) {
+    case 'F32':
+      return { dtype: 'F32', shape, data: new Float32Array(buffer) };
+    case 'U32':
+      return { dtype: 'U32', shape, data: new Uint32Array(buffer) };
+    case 'F16':
+      return { dtype: 'F32', shape, data: Float32Array.from(new Uint16Array(buffer), halfToFloat) };
+    case 'F64':
+      return { dtype: 'F32', shape, data: f64ToF32(new Float64Array(buffer), name, file) };
+  }
+}
+
+const HALF_MANTISSA = 2 ** 10;
+
+/** An IEEE 754 binary16 bit pattern's value; every one, subnormals too, is exact in float32. */
+function halfToFloat(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  let magnitude: number;
+  if (exponent === 0x1f) magnitude = mantissa === 0 ? Infinity : NaN;
+  else if (exponent === 0) magnitude = mantissa * 2 ** -24;
+  else magnitude = (HALF_MANTISSA + mantissa) * 2 ** (exponent - 25);
+  return bits & 0x8000 ? -magnitude : magnitude;
+}
+
+/** Rounded to nearest float32; a finite value that becomes infinite is an error, infinities and NaN stay for the weight checks. */
+function f64ToF32(values: Float64Array, name: string, file: string): Float32Array {
+  const out = Float32Array.from(values);
+  const bad = out.findIndex((v, i) => !Number.isFinite(v) && Number.isFinite(values[i]));
+  if (bad >= 0) {
+    throw new ModelFormatError(file, `element ${bad} of F64 tensor ${JSON.stringify(name)} is ${values[bad]}, beyond the range of float32`);
+  }
+  return out;
 }
 
 /**

@@ -42,7 +42,10 @@ function tensorSource(tensors: ReadonlyMap<string, StoredTensor>, used: Set<stri
   };
 }
 
-/** Checks every tensor against the graph (missing, extra, dtype, shape, finite) and resolves them. */
+/**
+ * Checks every tensor against the graph (missing, extra, dtype, shape, finite) and resolves them.
+ * (`*.num_batches_tracked` never gets here: safetensors.ts drops it while reading.)
+ */
 export function resolveWeights(graph: Graph, tensors: ReadonlyMap<string, StoredTensor>, file: string): ModelWeights {
   const used = new Set<string>();
   const inputs = firstInputShapes(graph);
