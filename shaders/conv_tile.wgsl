@@ -5,6 +5,16 @@
 
 const LANE = vec4u(0u, 1u, 2u, 3u);
 
+/**
+ * The first of the invocation's 4 output pixels. The pixel tiles' workgroups run along x,
+ * folded into z when there are more than the device allows along one dimension
+ * (convWorkgroups in src/backends/webgpu/kernels/conv-geometry.ts); the output channel tiles
+ * run along y. Unfolded (z = 1), this is global_invocation_id.x * 4.
+ */
+fn firstPixel(group: vec3u, groups: vec3u, local: vec3u) -> u32 {
+  return ((group.z * groups.x + group.x) * WG_M + local.x) * 4u;
+}
+
 /** The 4 output pixels m = m0 .. m0 + 3 of an invocation. */
 struct PixelTile {
   inRange: vec4<bool>, // m < N*Ho*Wo

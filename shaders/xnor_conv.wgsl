@@ -16,8 +16,13 @@
 // src/backends/webgpu/kernels/xnor-conv.ts.
 
 @compute @workgroup_size(WG_M, WG_N)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let m0 = gid.x * 4u;
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_id) local: vec3u,
+  @builtin(global_invocation_id) gid: vec3u,
+) {
+  let m0 = firstPixel(group, groups, local);
   let o0 = gid.y * TN;
   if (m0 >= p.n * p.ho * p.wo || o0 >= p.cout) {
     return;

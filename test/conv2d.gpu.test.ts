@@ -5,10 +5,11 @@ import * as ref from '../src/ops/reference.js';
 import { packWeights } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import type { GpuContext } from '../src/backends/webgpu/context.js';
+import { type GpuContext, createContext } from '../src/backends/webgpu/context.js';
 import { submitLaunches } from '../src/backends/webgpu/dispatch.js';
 import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
-import { conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
+import { convWorkgroups } from '../src/backends/webgpu/kernels/conv-geometry.js';
+import { CONV2D_TILE, conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/backends/webgpu/kernels/to-nhwc4.js';
 import { convCases } from './helpers/conv-cases.js';
 import { gpuForSuite } from './helpers/gpu.js';
@@ -83,6 +84,62 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     const y = await runConv(ctx!, c, x, ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1), bias, true);
     const expected = ref.relu(ref.conv2d(x, w, bias, c.stride, c.padding));
     expect(maxToleranceViolation(y.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+  });
+
+  it('folds a pixel grid wider than the device allows into z', async () => {
+    // 1100 images of 64x64: 4.5M output pixels, 70400 workgroups of 64 pixels > 65535.
+    const rng = testRng();
+    const c = convGeometry({ n: 1100, cin: 1, h: 64, w: 64, cout: 3, kernel: [1, 1] });
+    const [x, , z] = convWorkgroups(ctx!, c, CONV2D_TILE, 'test');
+    expect(x).toBeLessThanOrEqual(ctx!.limits.maxComputeWorkgroupsPerDimension);
+    expect(z).toBe(2);
+    const input = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+    const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
+    const bias = randomTensor(rng, [c.cout]).data;
+    const ones = new Float32Array(c.cout).fill(1);
+    const y = await runConv(ctx!, c, input, ohwiFromOihw(w, 4), ones, bias);
+    // Images on both sides of the fold (pixel group 35200 is image 550), the first and the last,
+    // against the same images run alone (unfolded: the same floats) and the reference.
+    const images = [0, 549, 550, 551, 777, c.n - 1];
+    const plane = c.cin * c.h * c.w;
+    const some = new Tensor(new Float32Array(images.length * plane), [images.length, c.cin, c.h, c.w]);
+    images.forEach((image, i) => some.data.set(input.data.subarray(image * plane, (image + 1) * plane), i * plane));
+    const alone = await runConv(ctx!, { ...c, n: images.length }, some, ohwiFromOihw(w, 4), ones, bias);
+    const expected = ref.conv2d(some, w, bias, c.stride, c.padding);
+    const outPlane = c.cout * c.ho * c.wo;
+    images.forEach((image, i) => {
+      const got = y.data.subarray(image * outPlane, (image + 1) * outPlane);
+      expect(got, `image ${image} seed ${rng.seed}`).toEqual(alone.data.subarray(i * outPlane, (i + 1) * outPlane));
+      const reference = expected.data.subarray(i * outPlane, (i + 1) * outPlane);
+      expect(maxToleranceViolation(got, reference), `image ${image} seed ${rng.seed}`).toBeLessThanOrEqual(0);
+    });
+  });
+
+  it('gives the same floats with its grid folded many times (lowered workgroup limit)', async () => {
+    const folding = await createContext({ limits: { maxComputeWorkgroupsPerDimension: 6 } });
+    try {
+      const rng = testRng();
+      // 800 pixels: 13 groups of 64 as 5 x 3 (2 past the end), Cout 70 in 2 channel tiles.
+      const c = convGeometry({ n: 2, cin: 6, h: 20, w: 20, cout: 70, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
+      expect(convWorkgroups(folding, c, CONV2D_TILE, 'test')).toEqual([5, 2, 3]);
+      const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
+      const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
+      const bias = randomTensor(rng, [c.cout]).data;
+      const packed = packWeights(w);
+      for (const [weights, scale] of [
+        [ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1)],
+        [packed.bits, packed.alpha.data],
+      ] as const) {
+        const folded = await runConv(folding, c, x, weights, scale, bias, true);
+        const unfolded = await runConv(ctx!, c, x, weights, scale, bias, true);
+        expect(folded.data, `${weights.dtype} seed ${rng.seed}`).toEqual(unfolded.data);
+      }
+      const expected = ref.relu(ref.conv2d(x, w, bias, c.stride, c.padding));
+      const folded = await runConv(folding, c, x, ohwiFromOihw(w, 4), new Float32Array(c.cout).fill(1), bias, true);
+      expect(maxToleranceViolation(folded.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
+    } finally {
+      folding.destroy();
+    }
   });
 
   it('to_nhwc4 pads channels to 4 with zeros and appends a zero pixel', async () => {

@@ -32,6 +32,28 @@ export interface CreateContextOptions {
   /** A GPU object to use instead of navigator.gpu / Dawn (e.g. one the caller created). */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
+  /**
+   * Lower limits for xnornet to keep within, each at most the adapter's: kernels check buffer
+   * sizes and workgroup grids against `ctx.limits`, which holds these values, and the executor
+   * runs a batch in chunks that fit them. The device itself still gets the adapter's limits
+   * (WebGPU raises a requested limit below its default back to the default). For tests of
+   * chunking and grid folding on small inputs, or to cap the size of one buffer.
+   */
+  limits?: Partial<ComputeLimits>;
+}
+
+/** Checks CreateContextOptions.limits: known names, positive integers at most the adapter's. */
+function lowerLimits(lower: Partial<ComputeLimits>, adapter: ComputeLimits): Partial<ComputeLimits> {
+  for (const [name, value] of Object.entries(lower)) {
+    if (!(REQUESTED_LIMITS as readonly string[]).includes(name)) {
+      throw new RangeError(`xnornet: unknown limit ${name} (the limits: ${REQUESTED_LIMITS.join(', ')})`);
+    }
+    const most = adapter[name as keyof ComputeLimits];
+    if (!Number.isInteger(value) || value < 1 || value > most) {
+      throw new RangeError(`xnornet: limit ${name} must be an integer from 1 to the adapter's ${most}, got ${value}`);
+    }
+  }
+  return lower;
 }
 
 export class GpuDeviceLostError extends Error {
@@ -84,6 +106,7 @@ export class GpuContext {
     }
     const requiredLimits: Record<string, number> = {};
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+    const limits = { ...requiredLimits, ...lowerLimits(options.limits ?? {}, requiredLimits as ComputeLimits) };
     const device = await adapter.requestDevice({ requiredLimits, label: 'xnornet' });
     const info = adapter.info;
     const description: AdapterDescription = {
@@ -93,7 +116,7 @@ export class GpuContext {
       description: info.description,
       isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
     };
-    return new GpuContext(device, description, requiredLimits as ComputeLimits, gpu);
+    return new GpuContext(device, description, limits as ComputeLimits, gpu);
   }
 
   /** One line naming the adapter, e.g. "SwiftShader driver 5.0.0 (google swiftshader, fallback adapter)". */

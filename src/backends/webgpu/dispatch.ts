@@ -4,18 +4,34 @@ import threadIndexSource from '../../../shaders/thread_index.wgsl?raw';
 import { type Kernel, type StorageDecls, type UniformDecls, variantStorage } from './pipelines.js';
 import type { ShaderDefines } from './preprocess.js';
 
+/** Workgroups one dispatch can run along a folded dimension: the per-dimension limit squared. */
+export function maxFoldedGroups(ctx: GpuContext): number {
+  return ctx.limits.maxComputeWorkgroupsPerDimension ** 2;
+}
+
+/**
+ * `groups` workgroups along one dimension as [x, folds], x * folds >= groups with both within
+ * the per-dimension limit (folds = 1 when x alone can hold them). Shaders rebuild the group's
+ * index as fold * num_workgroups.x + x (thread_index.wgsl, conv_tile.wgsl) and return past the
+ * end, since x * folds may exceed `groups` by up to folds - 1.
+ */
+export function foldGroups(ctx: GpuContext, groups: number, what: string): [number, number] {
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= maxPerDim) return [Math.max(groups, 1), 1];
+  const folds = Math.ceil(groups / maxPerDim);
+  if (folds > maxPerDim) {
+    throw new RangeError(`${what}: needs ${groups} workgroups, more than this device's ${maxPerDim} x ${maxPerDim} in one dispatch`);
+  }
+  return [Math.ceil(groups / folds), folds];
+}
+
 /**
  * Workgroup counts covering `invocations` threads of `workgroupSize`, folded into y when x
  * would pass the per-dimension limit. Shaders rebuild the linear index from
  * workgroup_id and num_workgroups (see shaders/README.md).
  */
 export function grid1d(ctx: GpuContext, invocations: number, workgroupSize: number): [number, number] {
-  const groups = Math.ceil(invocations / workgroupSize);
-  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (groups <= maxPerDim) return [Math.max(groups, 1), 1];
-  const y = Math.ceil(groups / maxPerDim);
-  if (y > maxPerDim) throw new RangeError(`a launch of ${invocations} invocations exceeds this device's dispatch limits`);
-  return [Math.ceil(groups / y), y];
+  return foldGroups(ctx, Math.ceil(invocations / workgroupSize), `a launch of ${invocations} invocations`);
 }
 
 export interface Launch {

@@ -3,25 +3,30 @@
  * adapts the plan to the kernels (float-input convs read an NHWC4 copy of their input and
  * OHWI4 weights), gives each intermediate value a pooled buffer for its lifetime, compiles
  * and binds every launch once, and then submits one command buffer per inference.
+ *
+ * A batch whose values would not fit the device's buffers (maxStorageBufferBindingSize,
+ * maxBufferSize) or one folded dispatch runs in chunks of the largest batch that fits
+ * (maxBatch), one submission each, into outputs concatenated along dimension 0; the chunk
+ * size's plan is kept, the last chunk's goes into one slot that the next size replaces.
  */
 import type { Graph } from '../../model/graph.js';
-import { batchOf } from '../../model/input.js';
+import { checkInput } from '../../model/input.js';
 import type { ModelWeights } from '../../model/weights.js';
 import type { Affine } from '../../ops/epilogue.js';
 import { type ConvStep, type Plan, type Ref, type Step, type ValueInfo, planGraph, stepRefs } from '../../plan/plan.js';
 import type { PackedWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
-import { Tensor, shapeSize } from '../../tensor/tensor.js';
+import { Tensor, formatShape, shapeSize } from '../../tensor/tensor.js';
 import type { GpuContext } from './context.js';
-import { type Launch, type PreparedLaunch, encodePrepared, prepareLaunch } from './dispatch.js';
+import { type Launch, type PreparedLaunch, WORKGROUP_SIZE_1D, encodePrepared, maxFoldedGroups, prepareLaunch } from './dispatch.js';
 import { GpuTensor } from './gpu-tensor.js';
-import { conv2dLaunch } from './kernels/conv2d.js';
+import { CONV2D_TILE, conv2dLaunch } from './kernels/conv2d.js';
 import { packSignsLaunch } from './kernels/pack-signs.js';
 import { pointwiseLaunch } from './kernels/pointwise.js';
 import { poolLaunch } from './kernels/pool.js';
 import { softmaxLaunch } from './kernels/softmax.js';
 import { nhwc4Shape, toNhwc4Launch } from './kernels/to-nhwc4.js';
-import { xnorConvLaunch } from './kernels/xnor-conv.js';
+import { XNOR_CONV_TILE, xnorConvLaunch } from './kernels/xnor-conv.js';
 
 const BYTES = 4;
 const shapeBytes = (shape: readonly number[]) => BYTES * shapeSize(shape);
@@ -97,8 +102,66 @@ function lifetimes(lowered: Lowered): { first: number[]; last: number[] } {
   return { first, last };
 }
 
+/** Frees a plan's buffers (WebGPU keeps them until submitted work is done with them). */
+function freePlan(plan: Promise<GpuPlan>): void {
+  void plan.then((p) => [...p.pool, ...p.uniforms].forEach((b) => b.destroy())).catch(() => undefined);
+}
+
+/** One sample of a model needs a buffer or a dispatch larger than the device allows. */
+export class SampleTooLargeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SampleTooLargeError';
+  }
+}
+
+/** Samples [start, start + count) of a batch, run as one submission. */
+interface Chunk {
+  start: number;
+  count: number;
+}
+
+/** A plan held by a run: release() once its work is submitted. */
+interface PlanLease {
+  plan: Promise<GpuPlan>;
+  release(): void;
+}
+
+/** The one plan kept for the last part of a chunked batch: replaced when another size is needed, freed once unused. */
+interface RemainderPlan {
+  batch: number;
+  plan: Promise<GpuPlan>;
+  users: number;
+  evicted: boolean;
+}
+
+/**
+ * The shaders index buffers with u32, and a folded grid overshoots its count a little: values
+ * are kept under 2^31 elements.
+ */
+const INDEX_LIMIT = 2 ** 31;
+
+/** What a value of the plan holds, for errors: the node (or fused nodes) whose step writes it (or reads the bits it packs), and its shape. */
+function describeValue(lowered: Lowered, value: number): { what: string; shape: readonly number[] } {
+  if (value === lowered.input.value) return { what: 'the input', shape: lowered.input.shape };
+  const writer = lowered.steps.findIndex((s) => refsOf(s).writes.some((r) => r.value === value));
+  const step = lowered.steps[writer];
+  if (!step) return { what: `value ${value}`, shape: [] };
+  const { shape } = refsOf(step).writes.find((r) => r.value === value)!;
+  if (step.kind === 'nhwc4') return { what: `the NHWC4 copy of the input of ${lowered.steps[writer + 1]?.nodes.join('+')}`, shape };
+  if (step.kind === 'pack') {
+    const reader = lowered.steps.slice(writer + 1).find((s) => refsOf(s).reads.some((r) => r.value === value));
+    return { what: `${step.meanAbs?.value === value ? 'mean |x|' : 'the sign bits'} of the input of ${reader?.nodes.join('+')}`, shape };
+  }
+  return { what: `the output of ${step.nodes.join('+')}`, shape };
+}
+
 export class WebGpuExecutor {
+  /** Plans kept for the executor's life: batch sizes run whole, and the chunk size of chunked batches. */
   private readonly plans = new Map<number, Promise<GpuPlan>>();
+  private remainder: RemainderPlan | undefined;
+  /** The largest batch that fits the device in one submission (see maxBatch). */
+  private batchLimit: number | undefined;
   /** Weights and epilogue vectors on the GPU, by node and role: shared by the plans of all batch sizes. */
   private readonly constants = new Map<string, GpuTensor>();
   private destroyed = false;
@@ -109,70 +172,170 @@ export class WebGpuExecutor {
     private readonly weights: ModelWeights,
   ) {}
 
-  /** Runs a batch [N, ...input.shape] and returns the outputs on the host, by node name. */
+  /**
+   * Runs a batch [N, ...input.shape] and returns the outputs on the host, by node name. A
+   * batch too large for the device's buffers runs in chunks (see maxBatch); the outputs are
+   * the chunks' outputs concatenated along dimension 0.
+   */
   async run(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
-    // The outputs are copied into mappable buffers in the same submission as the work.
-    const staged = await this.submit(input, (name, shape) =>
-      this.ctx.device.createBuffer({
-        label: `${this.graph.name} readback ${name}`,
-        size: Math.max(BYTES, shapeBytes(shape)),
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      }),
-    );
-    const out = new Map<string, Tensor<Float32Array>>();
+    // Each chunk's outputs are copied into mappable buffers in the same submission as its work.
+    const staged: { name: string; chunk: Chunk; target: GPUBuffer; shape: readonly number[] }[] = [];
     try {
-      for (const [name, { target, shape }] of staged) {
-        await target.mapAsync(GPUMapMode.READ);
-        out.set(name, new Tensor(new Float32Array(target.getMappedRange(0, shapeBytes(shape)).slice(0)), shape));
-        target.unmap();
+      const batch = await this.execute(input, (encoder, outputs, chunk) => {
+        for (const { name, source, shape } of outputs) {
+          const target = this.ctx.device.createBuffer({
+            label: `${this.graph.name} readback ${name}`,
+            size: Math.max(BYTES, shapeBytes(shape)),
+            usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+          });
+          staged.push({ name, chunk, target, shape });
+          encoder.copyBufferToBuffer(source, 0, target, 0, shapeBytes(shape));
+        }
+      });
+      await Promise.all(staged.map(({ target }) => target.mapAsync(GPUMapMode.READ)));
+      const out = new Map<string, Tensor<Float32Array>>();
+      for (const { name, chunk, target, shape } of staged) {
+        const data = new Float32Array(target.getMappedRange(0, shapeBytes(shape)));
+        if (chunk.count === batch) {
+          out.set(name, new Tensor(data.slice(0), shape));
+          continue;
+        }
+        const row = shapeSize(shape) / chunk.count;
+        if (!out.has(name)) out.set(name, new Tensor(new Float32Array(batch * row), [batch, ...shape.slice(1)]));
+        out.get(name)!.data.set(data, chunk.start * row);
       }
+      return out;
     } finally {
-      for (const { target } of staged.values()) target.destroy();
+      for (const { target } of staged) target.destroy();
     }
-    return out;
   }
 
   /**
    * Runs a batch and keeps the outputs on the GPU, in new tensors the caller owns (destroy
-   * them when done). Concurrent runs are safe: each enqueues its input, work and output copies
-   * in one go, and the queue runs them in order.
+   * them when done); a chunked batch's chunks write their rows of them. Concurrent runs are
+   * safe: each chunk enqueues its input, work and output copies in one go, and the queue runs
+   * them in order.
    */
   async runOnGpu(input: Tensor<Float32Array>): Promise<Map<string, GpuTensor<'float32'>>> {
-    const staged = await this.submit(input, (name, shape) =>
-      GpuTensor.empty(this.ctx, 'float32', shape, `${this.graph.name} output ${name}`),
-    );
-    return new Map([...staged].map(([name, { target }]) => [name, target]));
+    const targets = new Map<string, GpuTensor<'float32'>>();
+    try {
+      await this.execute(input, (encoder, outputs, chunk, batch) => {
+        for (const { name, source, shape } of outputs) {
+          let target = targets.get(name);
+          if (!target) {
+            // Made while encoding the first chunk, before anything is submitted: an output too large throws first.
+            target = GpuTensor.empty(this.ctx, 'float32', [batch, ...shape.slice(1)], `${this.graph.name} output ${name}`);
+            targets.set(name, target);
+          }
+          const rowBytes = shapeBytes(shape) / chunk.count;
+          encoder.copyBufferToBuffer(source, 0, target.buffer, chunk.start * rowBytes, shapeBytes(shape));
+        }
+      });
+    } catch (err) {
+      for (const t of targets.values()) t.destroy();
+      throw err;
+    }
+    return targets;
   }
 
-  /** Writes the input, encodes every launch and a copy of each output into `makeTarget(...)`, submits once. */
-  private async submit<T extends GPUBuffer | GpuTensor>(
+  /**
+   * Runs the batch in chunks that fit the device (one chunk when it fits whole): for each,
+   * writes its samples into the plan's input, encodes every launch and `copyOut` (the outputs
+   * of the chunk, shaped [chunk.count, ...]), and submits once. Returns the batch size.
+   */
+  private async execute(
     input: Tensor<Float32Array>,
-    makeTarget: (name: string, shape: readonly number[]) => T,
-  ): Promise<Map<string, { target: T; shape: readonly number[] }>> {
+    copyOut: (
+      encoder: GPUCommandEncoder,
+      outputs: { name: string; source: GPUBuffer; shape: readonly number[] }[],
+      chunk: Chunk,
+      batch: number,
+    ) => void,
+  ): Promise<number> {
     if (this.destroyed) throw new Error(`${this.graph.name}: this executor was destroyed`);
-    const batch = batchOf(this.graph, input.shape);
-    const plan = await this.plan(batch);
-    const { device } = this.ctx;
-    return this.ctx.checked(`running ${this.graph.name}`, () => {
-      device.queue.writeBuffer(
-        plan.valueBuffers[plan.lowered.input.value]!,
-        0,
-        input.data.buffer,
-        input.data.byteOffset,
-        input.data.byteLength,
-      );
-      const encoder = device.createCommandEncoder({ label: this.graph.name });
-      for (const launch of plan.prepared) encodePrepared(encoder, launch);
-      const staged = new Map<string, { target: T; shape: readonly number[] }>();
-      for (const [name, ref] of plan.lowered.outputs) {
-        const target = makeTarget(name, ref.shape);
-        const buffer = target instanceof GpuTensor ? target.buffer : (target as GPUBuffer);
-        encoder.copyBufferToBuffer(plan.valueBuffers[ref.value]!, 0, buffer, 0, shapeBytes(ref.shape));
-        staged.set(name, { target, shape: ref.shape });
+    const batch = checkInput(this.graph, input);
+    const chunks = this.chunks(batch);
+    const leases = new Map<number, PlanLease>();
+    for (const { count } of chunks) if (!leases.has(count)) leases.set(count, this.lease(count, count === chunks[0]!.count));
+    try {
+      const plans = new Map<number, GpuPlan>();
+      for (const [count, lease] of leases) plans.set(count, await lease.plan);
+      const sampleBytes = input.data.byteLength / batch;
+      const { device } = this.ctx;
+      await this.ctx.checked(`running ${this.graph.name}`, () => {
+        for (const chunk of chunks) {
+          const plan = plans.get(chunk.count)!;
+          device.queue.writeBuffer(
+            plan.valueBuffers[plan.lowered.input.value]!,
+            0,
+            input.data.buffer,
+            input.data.byteOffset + chunk.start * sampleBytes,
+            chunk.count * sampleBytes,
+          );
+          const encoder = device.createCommandEncoder({ label: this.graph.name });
+          for (const launch of plan.prepared) encodePrepared(encoder, launch);
+          const outputs = [...plan.lowered.outputs].map(([name, ref]) => {
+            if (ref.shape[0] !== chunk.count)
+              throw new Error(`${this.graph.name}: output ${name} ${formatShape(ref.shape)} has no batch axis`);
+            return { name, source: plan.valueBuffers[ref.value]!, shape: ref.shape };
+          });
+          copyOut(encoder, outputs, chunk, batch);
+          device.queue.submit([encoder.finish()]);
+        }
+      });
+    } finally {
+      for (const lease of leases.values()) lease.release();
+    }
+    return batch;
+  }
+
+  /**
+   * The largest batch the device runs in one submission: every value of the plan (activations,
+   * the input, the outputs, the NHWC4 copies) must fit one buffer (maxStorageBufferBindingSize
+   * and maxBufferSize) and one folded dispatch. A value's size is linear in the batch, so the
+   * plans for 1 and 2 samples give it. Throws a SampleTooLargeError naming the value when one
+   * sample does not fit.
+   */
+  maxBatch(): number {
+    if (this.batchLimit !== undefined) return this.batchLimit;
+    const one = forGpu(planGraph(this.graph, this.weights, 1));
+    const two = forGpu(planGraph(this.graph, this.weights, 2));
+    const { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension } = this.ctx.limits;
+    const bufferBytes = Math.min(maxStorageBufferBindingSize, maxBufferSize);
+    // A launch runs at most one invocation per element of a value it reads or writes (a conv
+    // one per 4 output pixels), in workgroups of at least this many along the folded dimension.
+    const perGroup = Math.min(WORKGROUP_SIZE_1D, 4 * XNOR_CONV_TILE.WG_M, 4 * CONV2D_TILE.WG_M);
+    const dispatchElements = maxFoldedGroups(this.ctx) * perGroup;
+    const maxElements = Math.min(Math.floor(bufferBytes / BYTES), dispatchElements, INDEX_LIMIT);
+    let limit = Infinity;
+    one.values.forEach((value, i) => {
+      if (value.elements > maxElements) {
+        const { what: held, shape } = describeValue(one, i);
+        const what = `${this.graph.name}: one sample does not fit this device: ${held} (${value.dtype} ${formatShape(shape)})`;
+        if (value.elements * BYTES > bufferBytes) {
+          throw new SampleTooLargeError(
+            `${what} needs ${value.elements * BYTES} bytes, more than its limit of ${bufferBytes} bytes per buffer ` +
+              `(maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize})`,
+          );
+        }
+        throw new SampleTooLargeError(
+          `${what} needs ${value.elements} invocations, more than one dispatch holds ` +
+            `(${dispatchElements}: maxComputeWorkgroupsPerDimension ${maxComputeWorkgroupsPerDimension} squared x ${perGroup})`,
+        );
       }
-      device.queue.submit([encoder.finish()]);
-      return staged;
+      const perSample = two.values[i]!.elements - value.elements;
+      if (perSample > 0) limit = Math.min(limit, Math.floor((maxElements - (value.elements - perSample)) / perSample));
     });
+    this.batchLimit = Math.max(1, Math.min(limit, Number.MAX_SAFE_INTEGER));
+    return this.batchLimit;
+  }
+
+  /** The chunks of a batch: as many of the largest batch that fits as it takes, then the rest. */
+  private chunks(batch: number): Chunk[] {
+    const size = this.maxBatch();
+    const chunks: Chunk[] = [];
+    for (let start = 0; start < batch; start += size) chunks.push({ start, count: Math.min(size, batch - start) });
+    return chunks;
   }
 
   /** Buffer and launch counts of the plan for a batch size (building it if needed). */
@@ -190,11 +353,11 @@ export class WebGpuExecutor {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const t of this.constants.values()) t.destroy();
-    for (const plan of this.plans.values()) {
-      void plan.then((p) => [...p.pool, ...p.uniforms].forEach((b) => b.destroy())).catch(() => undefined);
-    }
+    for (const plan of this.plans.values()) freePlan(plan);
+    if (this.remainder) freePlan(this.remainder.plan);
   }
 
+  /** A plan kept for the executor's life. */
   private plan(batch: number): Promise<GpuPlan> {
     let plan = this.plans.get(batch);
     if (!plan) {
@@ -203,6 +366,37 @@ export class WebGpuExecutor {
       plan.catch(() => this.plans.delete(batch));
     }
     return plan;
+  }
+
+  /**
+   * The plan for `batch`, kept (`keep`: a batch run whole, a chunk size) or else in the one
+   * remainder slot, so that chunked batches of many sizes build one plan each but keep none.
+   * A plan leaving the slot is freed once the runs holding it have submitted their work.
+   */
+  private lease(batch: number, keep: boolean): PlanLease {
+    const kept = this.plans.get(batch);
+    if (kept || keep) return { plan: kept ?? this.plan(batch), release: () => undefined };
+    let slot = this.remainder;
+    if (slot?.batch !== batch) {
+      if (slot) {
+        slot.evicted = true;
+        if (slot.users === 0) freePlan(slot.plan);
+      }
+      const entry: RemainderPlan = { batch, plan: this.buildPlan(batch), users: 0, evicted: false };
+      entry.plan.catch(() => {
+        if (this.remainder === entry) this.remainder = undefined;
+      });
+      this.remainder = slot = entry;
+    }
+    const entry = slot;
+    entry.users++;
+    return {
+      plan: entry.plan,
+      release: () => {
+        entry.users--;
+        if (entry.evicted && entry.users === 0) freePlan(entry.plan);
+      },
+    };
   }
 
   private async buildPlan(batch: number): Promise<GpuPlan> {

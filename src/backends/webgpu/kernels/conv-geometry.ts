@@ -9,7 +9,7 @@ import type { Pair } from '../../../ops/window.js';
 import { wordsFor } from '../../../tensor/bits.js';
 import { formatShape } from '../../../tensor/tensor.js';
 import type { GpuContext } from '../context.js';
-import type { ParamsOf } from '../dispatch.js';
+import { type ParamsOf, foldGroups } from '../dispatch.js';
 import type { GpuTensor } from '../gpu-tensor.js';
 import type { StorageDecls, UniformDecls } from '../pipelines.js';
 import { groupsAlong } from './checks.js';
@@ -85,10 +85,12 @@ export function weightsGeometry(
   return convGeometry({ ...input, cout, kernel: [kh, kw], stride, padding }, what);
 }
 
-export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, tile: ConvTile, what: string): [number, number] {
-  const limit = ctx.limits.maxComputeWorkgroupsPerDimension;
-  return [
-    groupsAlong(outputPixels(g), PIXELS_PER_INVOCATION * tile.WG_M, limit, what),
-    groupsAlong(g.cout, tile.TN * tile.WG_N, limit, what),
-  ];
+/**
+ * The grid of both templates: the pixel tiles along x, folded into z past the per-dimension
+ * limit (conv_tile.wgsl's firstPixel undoes it), the output channel tiles along y.
+ */
+export function convWorkgroups(ctx: GpuContext, g: ConvGeometry, tile: ConvTile, what: string): [number, number, number] {
+  const pixels = outputPixels(g);
+  const [x, z] = foldGroups(ctx, Math.ceil(pixels / (PIXELS_PER_INVOCATION * tile.WG_M)), `${what}: ${pixels} output pixels`);
+  return [x, groupsAlong(g.cout, tile.TN * tile.WG_N, ctx.limits.maxComputeWorkgroupsPerDimension, what), z];
 }
