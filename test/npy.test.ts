@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../src/model/npy.js';
+import { readNpy, readNpyArray, writeNpy } from '../src/model/npy.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { expectOnlyFormatErrors, mutateBytes, formatErrorOf } from './helpers/fuzz.js';
 import { randomTensor, testRng } from './helpers/random.js';
@@ -184,7 +184,7 @@ describe('readNpy', () => {
       ["'>f4'", "big-endian dtype '>f4' is not supported (xnornet reads '<f4' and '<f8')"],
       ["'>f8'", "big-endian dtype '>f8' is not supported"],
       ["'<i4'", "dtype '<i4' is not supported"],
-      ["'|u1'", "dtype '|u1' is not supported"],
+      ["'|i1'", "dtype '|i1' is not supported"],
       ["'<f2'", "dtype '<f2' is not supported"],
       ["[('x', '<f4')]", "dtype (('x', '<f4'),) is not supported"],
       ['None', 'dtype None is not supported'],
@@ -246,6 +246,60 @@ describe('readNpy on damaged files', () => {
       // Half with a valid preamble, so that the header parser sees the noise.
       if (trial % 2 === 0 && file.length >= 10) file.set([...MAGIC, 1, 0, rng.int(0, file.length - 10), 0]);
       expectOnlyFormatErrors(read(file), `random bytes ${trial}, seed ${rng.seed}`);
+    }
+  });
+});
+
+describe('readNpyArray (uint8 pixels)', () => {
+  const U1_2X2 = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }\n";
+
+  it("reads a uint8 file ('|u1', as NumPy writes it, or '<u1', '>u1', 'u1') as its raw bytes", () => {
+    for (const descr of ['|u1', '<u1', '>u1', 'u1']) {
+      const file = npyFile(U1_2X2.replace('|u1', descr), [0, 7, 128, 255]);
+      const array = readNpyArray(file, FILE);
+      expect(array, descr).toEqual({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array([0, 7, 128, 255]) });
+    }
+  });
+
+  it('returns a fresh copy of the bytes, and reads [N, C, H, W] pixels in C order', () => {
+    const pixels = Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i * 10);
+    const file = npyFile("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3, 2, 2), }", pixels);
+    const array = readNpyArray(file, FILE);
+    if (array.dtype !== 'uint8') throw new Error('expected uint8');
+    expect([array.shape, [...array.data]]).toEqual([[2, 3, 2, 2], pixels]);
+    array.data[0] = 99;
+    expect(file[file.length - pixels.length]).toBe(0);
+  });
+
+  it('reads float files as readNpy does', () => {
+    const t = new Tensor(new Float32Array([1.5, -2, 3, 4]), [2, 2]);
+    const array = readNpyArray(writeNpy(t), FILE);
+    if (array.dtype !== 'float32') throw new Error('expected float32');
+    expect([array.tensor.shape, [...array.tensor.data]]).toEqual([
+      [2, 2],
+      [1.5, -2, 3, 4],
+    ]);
+  });
+
+  it('readNpy still takes only floats: a uint8 file is one clear line pointing to xnornet predict', () => {
+    expectFormatError(
+      npyFile(U1_2X2, [0, 1, 2, 3]),
+      "dtype '|u1' (uint8) is not supported here (xnornet reads '<f4' and '<f8')",
+      'xnornet predict',
+    );
+  });
+
+  it('rejects uint8 data of the wrong length and other dtypes, listing uint8 among those it reads', () => {
+    const err = formatErrorOf(() => readNpyArray(npyFile(U1_2X2, [1, 2, 3]), FILE));
+    expect(err.message).toBe(`${FILE}: data is 3 bytes but shape [2, 2] of '|u1' needs 4`);
+    const other = formatErrorOf(() => readNpyArray(npyFile(U1_2X2.replace('|u1', '<i2'), new Uint8Array(8)), FILE));
+    expect(other.message).toBe(`${FILE}: dtype '<i2' is not supported (xnornet reads '<f4', '<f8' and '|u1')`);
+  });
+
+  it('throws only ModelFormatError for every truncation of a valid uint8 file', () => {
+    const valid = npyFile(U1_2X2, [0, 1, 2, 3]);
+    for (let length = 0; length <= valid.length; length++) {
+      expectOnlyFormatErrors(() => readNpyArray(valid.subarray(0, length), FILE), `prefix of ${length} bytes`);
     }
   });
 });

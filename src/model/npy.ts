@@ -2,7 +2,8 @@
  * NumPy .npy files, the CLI's inputs and outputs (model-format.md): the magic "\x93NUMPY", a
  * version, a little-endian header length (2 bytes in version 1, 4 in versions 2 and 3), a
  * Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, then the
- * data. xnornet reads little-endian float32 and float64 (NumPy's default, converted) in C order.
+ * data. xnornet reads little-endian float32 and float64 (NumPy's default, converted) in C order;
+ * `readNpyArray` also reads uint8 (raw image pixels, for `xnornet predict`) as bytes.
  */
 import { Tensor, formatShape, shapeSize } from '../tensor/tensor.js';
 import { ModelFormatError } from './errors.js';
@@ -18,9 +19,17 @@ const VERSIONS = new Map([
   [3, { lengthBytes: 4, encoding: 'utf-8' }],
 ]);
 
-const ITEM_BYTES = { '<f4': 4, '<f8': 8 } as const;
+const ITEM_BYTES = { '<f4': 4, '<f8': 8, '|u1': 1 } as const;
 type Descr = keyof typeof ITEM_BYTES;
+/** One byte has no byte order: NumPy writes '|u1', other writers may write these. */
+const UINT8_ALIASES = new Set(['|u1', '<u1', '>u1', 'u1']);
 const SUPPORTED = "(xnornet reads '<f4' and '<f8')";
+const SUPPORTED_ARRAY = "(xnornet reads '<f4', '<f8' and '|u1')";
+
+/** What `readNpyArray` reads: floats as float32, uint8 as the file's bytes. */
+export type NpyArray =
+  | { dtype: 'float32'; tensor: Tensor<Float32Array> }
+  | { dtype: 'uint8'; shape: number[]; /** A fresh copy of the file's bytes, in C order. */ data: Uint8Array };
 
 /** NumPy aligns the data to this, so that files can be memory-mapped. */
 const DATA_ALIGN = 64;
@@ -29,17 +38,32 @@ const GROWTH_AXIS_MAX_DIGITS = 21;
 /** Deeper nesting than any header needs; the bound keeps a hostile header off the stack limit. */
 const MAX_NESTING = 16;
 
-/** Every problem with `bytes` becomes a ModelFormatError naming `file`; no other error escapes. */
+/**
+ * A float32 or float64 file as float32. Every problem with `bytes` becomes a ModelFormatError
+ * naming `file`; no other error escapes. A uint8 file is an error here (its bytes are pixels,
+ * not model inputs): `readNpyArray` reads it.
+ */
 export function readNpy(bytes: Uint8Array, file: string): Tensor<Float32Array> {
+  // checkHeader rejects uint8 files when told to, so this is the float32 case.
+  return (parseNpy(bytes, file, false) as Extract<NpyArray, { dtype: 'float32' }>).tensor;
+}
+
+/** Like `readNpy`, and uint8 files ('|u1') too, whose data comes back as raw bytes. */
+export function readNpyArray(bytes: Uint8Array, file: string): NpyArray {
+  return parseNpy(bytes, file, true);
+}
+
+function parseNpy(bytes: Uint8Array, file: string, uint8: boolean): NpyArray {
   const { headerText, dataStart } = readHeaderText(bytes, file);
-  const { descr, shape } = checkHeader(new LiteralParser(headerText, file).parse(), file);
+  const { descr, shape } = checkHeader(new LiteralParser(headerText, file).parse(), file, uint8);
   const data = bytes.subarray(dataStart);
   // A product too large to be exact is also far larger than any file.
   const needed = shapeSize(shape) * ITEM_BYTES[descr];
   if (data.length !== needed) {
     throw new ModelFormatError(file, `data is ${data.length} bytes but shape ${formatShape(shape)} of '${descr}' needs ${needed}`);
   }
-  return new Tensor(toFloat32(data, descr), shape);
+  if (descr === '|u1') return { dtype: 'uint8', shape, data: new Uint8Array(data) };
+  return { dtype: 'float32', tensor: new Tensor(toFloat32(data, descr), shape) };
 }
 
 function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; dataStart: number } {
@@ -75,16 +99,23 @@ function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; 
   }
 }
 
-function checkHeader(header: PyValue, file: string): { descr: Descr; shape: number[] } {
+function checkHeader(header: PyValue, file: string, uint8: boolean): { descr: Descr; shape: number[] } {
   if (!(header instanceof Map)) throw new ModelFormatError(file, `header is not a dict: ${pyRepr(header)}`);
   const field = (key: string): PyValue => {
     if (!header.has(key)) throw new ModelFormatError(file, `header lacks '${key}'`);
     return header.get(key)!;
   };
-  const [descr, fortranOrder, shape] = [field('descr'), field('fortran_order'), field('shape')];
+  const [rawDescr, fortranOrder, shape] = [field('descr'), field('fortran_order'), field('shape')];
+  const descr = typeof rawDescr === 'string' && UINT8_ALIASES.has(rawDescr) ? '|u1' : rawDescr;
+  if (descr === '|u1' && !uint8) {
+    throw new ModelFormatError(
+      file,
+      `dtype ${pyRepr(rawDescr)} (uint8) is not supported here ${SUPPORTED}: uint8 pixels go to 'xnornet predict', which applies the model's preprocess`,
+    );
+  }
   if (typeof descr !== 'string' || !Object.hasOwn(ITEM_BYTES, descr)) {
     const endian = typeof descr === 'string' && descr.startsWith('>') ? 'big-endian ' : '';
-    throw new ModelFormatError(file, `${endian}dtype ${pyRepr(descr)} is not supported ${SUPPORTED}`);
+    throw new ModelFormatError(file, `${endian}dtype ${pyRepr(descr)} is not supported ${uint8 ? SUPPORTED_ARRAY : SUPPORTED}`);
   }
   if (fortranOrder === true) {
     throw new ModelFormatError(file, 'fortran_order is True; xnornet reads C order (save np.ascontiguousarray(x))');
@@ -102,7 +133,7 @@ function checkHeader(header: PyValue, file: string): { descr: Descr; shape: numb
  * A fresh, aligned copy (not `slice`: on a Node Buffer it makes no copy). The file is
  * little-endian, as is every platform WebGPU runs on.
  */
-function toFloat32(data: Uint8Array, descr: Descr): Float32Array {
+function toFloat32(data: Uint8Array, descr: '<f4' | '<f8'): Float32Array {
   const buffer = new Uint8Array(data).buffer;
   return descr === '<f4' ? new Float32Array(buffer) : new Float32Array(new Float64Array(buffer));
 }
