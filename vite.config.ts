@@ -1,10 +1,14 @@
 /// <reference types="vitest/config" />
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 // One mechanism brings shaders/*.wgsl into the code everywhere: Vite's `?raw` import. Vitest
 // runs the sources through Vite; `vite build` bundles for Node with the shader text inlined
 // (dist/index.js the library, dist/xnornet.js the CLI); the browser demo is a Vite app.
 export default defineConfig({
+  define: { __XNORNET_VERSION__: JSON.stringify(version) },
   resolve: {
     // The package has no "main" or "exports" entry, so name its only file.
     alias: { 'wgsl-preprocessor': 'wgsl-preprocessor/wgsl-preprocessor.js' },

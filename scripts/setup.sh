@@ -19,4 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-npm ci --no-audit --no-fund
+# npm's own output (package counts, install-script notices, the build's file table) only
+# matters when something fails: keep it in a log and show it then.
+log=$(mktemp)
+if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: npm ci failed (output above)" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "setup: npm packages installed, the CPU kernels and the CLI built (dist/xnornet.js)"

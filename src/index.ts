@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /** xnornet's public API. */
 export { Tensor, type DType, shapeSize } from './tensor/tensor.js';
 export {
@@ -39,12 +40,28 @@ export { readSafetensors, writeSafetensors } from './model/safetensors.js';
 export { readNpy, writeNpy } from './model/npy.js';
 export { packedTensors } from './model/save.js';
 export { layerCosts, totalCost } from './model/costs.js';
-export { InputShapeError } from './model/input.js';
+export { InputShapeError, InputValueError } from './model/input.js';
 export { runReference } from './backends/reference.js';
-export { WebGpuExecutor } from './backends/webgpu/executor.js';
+export { SampleTooLargeError, WebGpuExecutor } from './backends/webgpu/executor.js';
 export { type Agreement, agreement } from './runner/compare.js';
 export { loadZooModel, zooModel, zooNames } from './zoo/index.js';
 export { CpuExecutor } from './backends/cpu/executor.js';
 export { type Backend, type Runner, BACKENDS, createRunner } from './runner/runner.js';
+export {
+  type CanvasLike,
+  type Classification,
+  type ClassifierModel,
+  type ClassifyOptions,
+  type ImageLike,
+  type ImageSource,
+  type ImageToInputOptions,
+  type Pixels,
+  type Preprocess,
+  classify,
+  imageToInput,
+  pixelsToInput,
+  preprocessOf,
+  topClasses,
+} from './runner/classify.js';
 export { type CpuThreadPoolOptions, createCpuThreadPool } from './backends/cpu/platform-thread-pool.js';
 export type { CpuThreadPool } from './backends/cpu/thread-pool.js';

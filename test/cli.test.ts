@@ -60,11 +60,14 @@ describe('xnornet CLI', () => {
 
   it('info lists layers, shapes, weight bytes and op counts', async () => {
     const { stdout } = await xnornet('info', 'zoo:lenet5-xnor');
-    expect(stdout).toMatch(/\| 5 \| conv2 \| binconv2d xnor \| \[50, 8, 8\] \| 25,050 \| 97\.9 KiB \| 5\.3 KiB \|  \| 1,600,000 \|/);
-    expect(stdout).toMatch(/\| 12 \| fc2 \| linear \| \[10\] \| 5,010 \|/);
+    expect(stdout).toMatch(
+      /\| 5 \| conv2 \| binconv2d xnor \| kernel 5x5, stride 1, padding 0, scaleInput \(K\) \| \[50, 8, 8\] \| 25,050 \| 97\.9 KiB \| 5\.3 KiB \|  \| 1,600,000 \|/,
+    );
+    expect(stdout).toMatch(/\| 12 \| fc2 \| linear \|  \| \[10\] \| 5,010 \|/);
     expect(stdout).toMatch(/weights: 1\.7 MiB as float32, 92\.6 KiB packed/);
     const resnet = await xnornet('info', 'zoo:resnet18-xnor');
-    expect(resnet.stdout).toMatch(/\| layer4\.1\.relu \| relu \| \[512, 7, 7\] \|/);
+    expect(resnet.stdout).toMatch(/\| layer4\.1\.relu \| relu \|  \| \[512, 7, 7\] \|/);
+    expect(resnet.stdout).toMatch(/\| layer2\.0\.conv1 \| binconv2d xnor \| kernel 3x3, stride 2, padding 1, scaleInput \(K\), no bias \|/);
   });
 
   it.skipIf(!ctx)('run on WebGPU agrees with the reference backend, and pack keeps outputs identical', async () => {
@@ -97,7 +100,7 @@ describe('xnornet CLI', () => {
     });
     await expect(xnornet('info', 'missing.json')).rejects.toMatchObject({
       code: 1,
-      stderr: 'xnornet info: missing.json: cannot be read (ENOENT)\n',
+      stderr: 'xnornet info: missing.json: no such file or directory\n',
     });
     await expect(xnornet('info', 'zoo:vgg-xnor')).rejects.toMatchObject({
       code: 1,
@@ -112,8 +115,8 @@ describe('xnornet CLI', () => {
       stderr: expect.stringMatching(/input shape \[2, 3\] does not match the model's input \[1, 28, 28\]/),
     });
     await expect(xnornet('run', 'zoo:lenet5-xnor', join(dir, 'bad.npy'), '-o', 'o.npy', '--backend', 'tpu')).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/unknown backend "tpu"/),
+      code: 2,
+      stderr: expect.stringMatching(/--backend: unknown backend "tpu" \(the backends: webgpu, cpu, reference\)\nusage: xnornet run/),
     });
   });
 });

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputShapeError } from '../src/model/input.js';
 import { runReference } from '../src/backends/reference.js';
 import { ModelFormatError } from '../src/model/errors.js';
 import type { Shape } from '../src/model/graph.js';
 import { type Model, modelFromFiles } from '../src/model/model.js';
 import { loadModel } from '../src/runner/load.js';
 import { writeSafetensors } from '../src/model/safetensors.js';
+import { writeNpy } from '../src/model/npy.js';
 import { packedTensors, saveModel } from '../src/model/save.js';
 import type { ModelJson, StoredTensor } from '../src/model/types.js';
 import { Tensor, shapeSize } from '../src/tensor/tensor.js';
@@ -357,6 +357,223 @@ describe('weight validation of lenet5-xnor loaded from its files', () => {
   });
 });
 
+/** A tensor as raw little-endian bytes of any safetensors dtype, for files writeSafetensors does not write. */
+interface RawTensor {
+  dtype: string;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+const rawOf = ({ dtype, shape, data }: StoredTensor): RawTensor => ({
+  dtype,
+  shape,
+  bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+});
+
+/** A safetensors file laid out as the Python library writes it, from raw tensors of any dtype. */
+function rawSafetensors(tensors: Iterable<[string, RawTensor]>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, { dtype, shape, bytes }] of tensors) {
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  const json = JSON.stringify(header);
+  const text = new TextEncoder().encode(json.padEnd(Math.ceil(json.length / 8) * 8, ' '));
+  const out = new Uint8Array(8 + text.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  let at = 8 + text.length;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** lenet5-xnor loaded from its model.json and these safetensors bytes. */
+const lenetFromBytes = (weights: Uint8Array) => modelFromFiles({ json: JSON.stringify(zoo('lenet5-xnor').json), weights, source: SOURCE });
+
+/** lenet5-xnor's tensors, each F32 one through `convert`, with raw tensors added after the ones named. */
+function lenetRaw(
+  convert: (name: string, tensor: StoredTensor) => RawTensor = (_, t) => rawOf(t),
+  extra: [string, string, RawTensor][] = [],
+) {
+  const out: [string, RawTensor][] = [];
+  for (const [name, tensor] of zoo('lenet5-xnor').weights) {
+    out.push([name, tensor.dtype === 'F32' ? convert(name, tensor) : rawOf(tensor)]);
+    for (const [after, extraName, raw] of extra) if (after === name) out.push([extraName, raw]);
+  }
+  return out;
+}
+
+const i64Scalar = (value: bigint): RawTensor => ({ dtype: 'I64', shape: [], bytes: new Uint8Array(new BigInt64Array([value]).buffer) });
+const f64Of = (shape: number[], values: ArrayLike<number>): RawTensor => ({
+  dtype: 'F64',
+  shape,
+  bytes: new Uint8Array(Float64Array.from(values).buffer),
+});
+const f16Of = (shape: number[], bits: ArrayLike<number>): RawTensor => ({
+  dtype: 'F16',
+  shape,
+  bytes: new Uint8Array(Uint16Array.from(bits).buffer),
+});
+
+const halfScratch = new Float32Array(1);
+const halfScratchBits = new Uint32Array(halfScratch.buffer);
+
+/**
+ * A float32 as F16 bits by truncating its mantissa (not the reader's decoding run backwards),
+ * and the float32 value those bits stand for.
+ */
+function truncatedHalf(v: number): [bits: number, value: number] {
+  halfScratch[0] = v;
+  const u = halfScratchBits[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exponent = ((u >>> 23) & 0xff) - 127;
+  if (exponent > 15) throw new Error(`${v} is beyond F16 range`);
+  if (exponent < -14) {
+    const m = Math.floor(Math.abs(v) * 2 ** 24); // a subnormal half: a multiple of 2^-24
+    return [sign | m, (sign ? -1 : 1) * m * 2 ** -24];
+  }
+  halfScratchBits[0] = u & ~0x1fff;
+  return [sign | ((exponent + 15) << 10) | ((u >>> 13) & 0x3ff), halfScratch[0]!];
+}
+
+/** The loaded model's tensors are exactly `expected`'s: same names, all F32/U32, same bits. */
+function expectSameTensors(model: Model, expected: ReadonlyMap<string, StoredTensor>): void {
+  expect([...model.tensors.keys()]).toEqual([...expected.keys()]);
+  for (const [name, tensor] of expected) {
+    const got = model.tensors.get(name)!;
+    expect([got.dtype, got.shape, got.data.constructor], name).toEqual([tensor.dtype, tensor.shape, tensor.data.constructor]);
+    const bits = (t: StoredTensor) => new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
+    expect(
+      bits(got).every((b, i) => b === bits(tensor)[i]),
+      name,
+    ).toBe(true);
+  }
+}
+
+describe('a PyTorch state_dict saved as is (F16, F64, num_batches_tracked)', () => {
+  const base = () => fromFiles(zoo('lenet5-xnor').json, zoo('lenet5-xnor').weights);
+  const counters: [string, string, RawTensor][] = ['bn1', 'bn2', 'bn3'].map((bn) => [
+    `${bn}.running_var`,
+    `${bn}.num_batches_tracked`,
+    i64Scalar(60_000n),
+  ]);
+
+  it('loads with I64 `*.num_batches_tracked` scalars, ignoring them: the same tensors and bit-identical outputs', () => {
+    const tensors = lenetRaw(undefined, counters);
+    expect(tensors.filter(([name]) => name.endsWith('.num_batches_tracked')).length).toBe(3);
+    const model = lenetFromBytes(rawSafetensors(tensors));
+    expectSameTensors(model, zoo('lenet5-xnor').weights);
+    const rng = testRng();
+    expectSameOutputs(model, base(), inputsFor(model, rng, 2, 2), `seed ${rng.seed}`);
+  });
+
+  it('loads a whole state_dict in F64, each value rounded to the float32 it came from: bit-identical outputs', () => {
+    // Every value nudged by less than half a float32 ulp: the rounding must bring back the original.
+    const nudged = lenetRaw(
+      (_, t) =>
+        f64Of(
+          t.shape,
+          Array.from(t.data, (v) => v + v * 2 ** -27),
+        ),
+      counters.map(([after, name]) => [after, name, f64Of([], [60_000])]),
+    );
+    const changedSome = nudged.some(([name, raw]) => {
+      const t = zoo('lenet5-xnor').weights.get(name);
+      return raw.dtype === 'F64' && t !== undefined && new Float64Array(raw.bytes.buffer).some((v, i) => v !== t.data[i]);
+    });
+    expect(changedSome).toBe(true);
+    const model = lenetFromBytes(rawSafetensors(nudged));
+    expectSameTensors(model, zoo('lenet5-xnor').weights);
+    const rng = testRng();
+    expectSameOutputs(model, base(), inputsFor(model, rng, 2, 2), `seed ${rng.seed}`);
+  });
+
+  it('loads a whole state_dict in F16, with the outputs of the float32 model of the same values', () => {
+    const asFloat = new Map<string, StoredTensor>();
+    const halves = lenetRaw((name, t) => {
+      const pairs = Array.from(t.data, truncatedHalf);
+      asFloat.set(name, { ...t, data: Float32Array.from(pairs, ([, value]) => value) });
+      return f16Of(
+        t.shape,
+        pairs.map(([bits]) => bits),
+      );
+    }, counters);
+    for (const [name, t] of zoo('lenet5-xnor').weights) if (!asFloat.has(name)) asFloat.set(name, t);
+    const expected = new Map([...zoo('lenet5-xnor').weights.keys()].map((name) => [name, asFloat.get(name)!]));
+    // Truncation to 10 mantissa bits changed the weights: the F16 model is not just the F32 one.
+    expect(bitsOf(expected.get('fc2.weight')!.data as Float32Array)).not.toEqual(
+      bitsOf(zoo('lenet5-xnor').weights.get('fc2.weight')!.data as Float32Array),
+    );
+    const model = lenetFromBytes(rawSafetensors(halves));
+    expectSameTensors(model, expected);
+    const rng = testRng();
+    expectSameOutputs(model, fromFiles(zoo('lenet5-xnor').json, expected), inputsFor(model, rng, 2, 2), `seed ${rng.seed}`);
+  });
+
+  it('rejects infinite and NaN F16 and F64 weights as non-finite, naming the element', () => {
+    const replacing = (target: string, raw: (t: StoredTensor) => RawTensor) =>
+      rawSafetensors(lenetRaw((name, t) => (name === target ? raw(t) : rawOf(t))));
+    const halfWith = (index: number, bits: number) => (t: StoredTensor) =>
+      f16Of(
+        t.shape,
+        Array.from(t.data, (x, i) => (i === index ? bits : truncatedHalf(x)[0])),
+      );
+    const doubleWith = (index: number, value: number) => (t: StoredTensor) =>
+      f64Of(
+        t.shape,
+        Array.from(t.data, (x, i) => (i === index ? value : x)),
+      );
+    const cases: [Uint8Array, string][] = [
+      [
+        replacing('conv1.weight', halfWith(7, 0x7c00)),
+        'node "conv1", tensor "conv1.weight": element 7 is Infinity (weights must be finite)',
+      ],
+      [
+        replacing('bn2.running_var', halfWith(0, 0x7e00)),
+        'node "bn2", tensor "bn2.running_var": element 0 is NaN (weights must be finite)',
+      ],
+      [replacing('fc2.bias', doubleWith(9, -Infinity)), 'node "fc2", tensor "fc2.bias": element 9 is -Infinity (weights must be finite)'],
+      [replacing('fc2.bias', doubleWith(2, NaN)), 'node "fc2", tensor "fc2.bias": element 2 is NaN'],
+      // A finite F64 that float32 cannot hold is not silently made infinite.
+      [replacing('bn3.bias', doubleWith(4, -1e40)), 'element 4 of F64 tensor "bn3.bias" is -1e+40, beyond the range of float32'],
+    ];
+    for (const [bytes, message] of cases) {
+      const err = formatErrorOf(() => lenetFromBytes(bytes));
+      expect(err.file).toBe(WEIGHTS_FILE);
+      expect(err.message).toContain(message);
+    }
+  });
+
+  it('rejects other dtypes by name, and every unused tensor that is not num_batches_tracked', () => {
+    const keep = (_: string, t: StoredTensor) => rawOf(t);
+    /** `target` stored as `dtype`, its bytes cut or kept to fit the dtype's element size. */
+    const retyped = (target: string, dtype: string, elementBytes: number) => (name: string, t: StoredTensor) =>
+      name === target ? { ...rawOf(t), dtype, bytes: rawOf(t).bytes.subarray(0, t.data.length * elementBytes) } : rawOf(t);
+    const cases: [(name: string, t: StoredTensor) => RawTensor, [string, string, RawTensor][], string][] = [
+      [retyped('conv1.weight', 'BF16', 2), [], 'dtype "BF16" of tensor "conv1.weight" is not supported'],
+      [retyped('bn2.running_mean', 'I32', 4), [], 'dtype "I32" of tensor "bn2.running_mean" is not supported'],
+      [
+        keep,
+        [['bn1.running_var', 'bn1.steps', i64Scalar(3n)]],
+        'dtype "I64" of tensor "bn1.steps" is not supported (xnornet reads F32, F16 and F64',
+      ],
+      [keep, [['bn2.running_var', 'bn2.momentum', f64Of([], [0.1])]], 'tensor(s) not used by any node: "bn2.momentum"'],
+      [keep, [['fc2.bias', 'fc3.weight', f16Of([2], [0x3c00, 0x3c00])]], 'tensor(s) not used by any node: "fc3.weight"'],
+    ];
+    for (const [convert, extra, message] of cases) {
+      const err = formatErrorOf(() => lenetFromBytes(rawSafetensors(lenetRaw(convert, extra))));
+      expect(err.file).toBe(WEIGHTS_FILE);
+      expect(err.message).toContain(message);
+    }
+  });
+});
+
 describe('packedTensors', () => {
   it("replaces every binary layer's float weight by U32 weight_bits and F32 alpha, leaving the rest untouched", () => {
     for (const name of ['lenet5-xnor', 'lenet5-bwn', 'nin-xnor']) {
@@ -685,7 +902,7 @@ describe('loadModel errors', () => {
     const path = join(dir, 'nowhere', 'model.json');
     const err = await asyncFormatErrorOf(() => loadModel(path));
     expect(err.file).toBe(path);
-    expect(err.message).toBe(`${path}: cannot be read (ENOENT)`);
+    expect(err.message).toBe(`${path}: no such file or directory`);
   });
 
   it('names the weights path when the safetensors file beside model.json is missing', async () => {
@@ -694,7 +911,7 @@ describe('loadModel errors', () => {
     await unlink(saved.weightsPath);
     const err = await asyncFormatErrorOf(() => loadModel(saved.jsonPath));
     expect(err.file).toBe(saved.weightsPath);
-    expect(err.message).toBe(`${saved.weightsPath}: cannot be read (ENOENT)`);
+    expect(err.message).toBe(`${saved.weightsPath}: no such file or directory`);
   });
 
   it('names the file and says it is not valid JSON', async () => {
@@ -715,18 +932,18 @@ describe('loadModel errors', () => {
   it('lists the zoo names for an unknown zoo model', async () => {
     await expect(loadModel('zoo:unknown-thing')).rejects.toThrow(`unknown zoo model "unknown-thing"; available: ${zooNames().join(', ')}`);
   });
-});
 
-describe("the reference executor's input-shape check", () => {
-  it('rejects an input that does not match the model, naming the expected shape', () => {
-    const model = fromFiles(zoo('lenet5-xnor').json, zoo('lenet5-xnor').weights);
-    const run = (shape: number[]) => () => runReference(model.graph, model.weights, Tensor.zeros(shape));
-    expect(run([2, 3, 28, 28])).toThrow(InputShapeError);
-    expect(run([2, 3, 28, 28])).toThrow(
-      "lenet5-xnor: input shape [2, 3, 28, 28] does not match the model's input [1, 28, 28] (expected [N, 1, 28, 28] with N >= 1)",
-    );
-    expect(run([1, 28, 28])).toThrow('expected [N, 1, 28, 28]');
-    expect(run([0, 1, 28, 28])).toThrow('with N >= 1');
-    expect(run([1, 1, 28, 28])).not.toThrow();
+  it('names a weights, data or image file passed instead of model.json', async () => {
+    const files: [string, Uint8Array, string][] = [
+      ['w.safetensors', writeSafetensors(zoo('lenet5-xnor').weights), 'a safetensors weights file'],
+      ['x.npy', writeNpy(Tensor.zeros([1, 2])), 'a .npy data file'],
+      ['p.png', Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), 'an image'],
+    ];
+    for (const [name, bytes, kind] of files) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const err = await asyncFormatErrorOf(() => loadModel(path));
+      expect(err.message).toBe(`${path}: is ${kind}, not a model: pass the model.json (it names its safetensors file)`);
+    }
   });
 });

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 /** The `xnornet` command line. Errors print one readable line and exit non-zero (2 for usage mistakes). */
 import { UsageError } from './args.js';
+import { type Io, processIo } from './io.js';
 import * as checkCommand from './commands/check.js';
 import * as infoCommand from './commands/info.js';
 import * as packCommand from './commands/pack.js';
+import * as predictCommand from './commands/predict.js';
 import * as runCommand from './commands/run.js';
 import * as selfcheckCommand from './commands/selfcheck.js';
-
-type Log = (line: string) => void;
 
 interface Command {
   summary: string;
   usage: string;
-  run(args: string[], log: Log): Promise<number>;
+  run(args: string[], io: Io): Promise<number>;
 }
+
+/** Commands that take --backend: a missing adapter suggests the cpu backend. */
+const HAS_BACKEND = ['run', 'check', 'predict'];
 
 const commands: Record<string, Command> = {
   run: { summary: 'run a model on a .npy batch and write the output .npy', usage: runCommand.usage, run: runCommand.run },
@@ -23,6 +26,11 @@ const commands: Record<string, Command> = {
     summary: 'run models on WebGPU and the CPU reference: agreement, latency, memory',
     usage: checkCommand.usage,
     run: checkCommand.check,
+  },
+  predict: {
+    summary: 'the most probable classes of PNG/JPEG images (or .npy pixels), with labels',
+    usage: predictCommand.usage,
+    run: predictCommand.predict,
   },
   selfcheck: {
     summary: 'name the WebGPU adapter and check a GPU kernel against the CPU',
@@ -35,10 +43,17 @@ function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return (
-    `usage: xnornet <command> [options]\n\ncommands:\n${list.join('\n')}\n\n` +
+    `usage: xnornet <command> [options]   (xnornet --version: the version)\n\ncommands:\n${list.join('\n')}\n\n` +
     `A model is a model.json path (its safetensors file beside it) or zoo:<arch>-<mode>, e.g. zoo:resnet18-xnor.\n` +
     `'xnornet <command> --help' describes a command.`
   );
+}
+
+/** An error as the one line the user sees: without the library's own "xnornet: " prefix (the command names itself). */
+function describeError(err: unknown, command: string): string {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^xnornet: /, '');
+  const noAdapter = err instanceof Error && err.name === 'NoWebGpuAdapterError';
+  return noAdapter && HAS_BACKEND.includes(command) ? `${message} Or run on the CPU: --backend cpu.` : message;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(__XNORNET_VERSION__);
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -57,13 +76,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(args, (line) => console.log(line));
+    return await command.run(args, processIo());
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`xnornet ${name}: ${err.message}\nusage: ${command.usage.split('\n')[0]}`);
       return 2;
     }
-    console.error(`xnornet ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`xnornet ${name}: ${describeError(err, name)}`);
     return 1;
   }
 }

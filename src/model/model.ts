@@ -3,7 +3,7 @@
  * Sources: a model.json path (Node), a URL (browser or Node), or bytes in memory
  * (src/runner/load.ts adds zoo models).
  */
-import { ModelFormatError } from './errors.js';
+import { ModelFormatError, fileProblem } from './errors.js';
 import { type Graph, buildGraph } from './graph.js';
 import { readSafetensors } from './safetensors.js';
 import type { StoredTensor } from './types.js';
@@ -26,12 +26,40 @@ export interface ModelFiles {
   source?: string;
 }
 
+/** What a file that is not model.json was recognised as, by its first bytes. */
+function recognise(bytes: Uint8Array): string | undefined {
+  const starts = (...magic: number[]) => magic.every((b, i) => bytes[i] === b);
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a .npy data file';
+  if (starts(0x89, 0x50, 0x4e, 0x47) || starts(0xff, 0xd8, 0xff)) return 'an image';
+  const headerLength = bytes.length >= 9 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) : 0;
+  if (headerLength > 0 && bytes[4] === 0 && bytes[5] === 0 && bytes[8] === 0x7b) return 'a safetensors weights file';
+  return undefined;
+}
+
+/** model.json's text from its bytes; a weights, data or image file passed instead is named as such. */
+function modelText(bytes: Uint8Array, file: string): string {
+  const kind = recognise(bytes);
+  if (kind) throw new ModelFormatError(file, `is ${kind}, not a model: pass the model.json (it names its safetensors file)`);
+  return new TextDecoder().decode(bytes);
+}
+
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     throw new ModelFormatError(file, `not valid JSON (${(err as Error).message})`);
   }
+}
+
+/** The same model returning the outputs of the nodes named in `outputs` (e.g. ['conv1', 'fc1']) instead of its own. */
+export function withOutputs(model: Model, outputs: readonly string[]): Model {
+  const names = new Set(model.graph.nodes.map((n) => n.name));
+  const unknown = outputs.filter((o) => !names.has(o));
+  if (outputs.length === 0 || unknown.length > 0) {
+    const problem = outputs.length === 0 ? 'no outputs were named' : `no node is named ${unknown.map((o) => `"${o}"`).join(', ')}`;
+    throw new RangeError(`${model.source}: ${problem} (its nodes: ${[...names].join(', ')})`);
+  }
+  return { ...model, graph: buildGraph({ ...model.graph.json, outputs: [...outputs] }, model.source) };
 }
 
 /** Builds and checks a model from its two files' contents. */
@@ -48,7 +76,7 @@ async function readLocal(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (err) {
-    throw new ModelFormatError(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelFormatError(path, fileProblem(err));
   }
 }
 
@@ -76,13 +104,13 @@ export async function loadModelFiles(source: string | URL): Promise<Model> {
   const isUrl = source instanceof URL || /^(https?|file):/.test(source);
   if (isUrl) {
     const url = new URL(source);
-    const text = new TextDecoder().decode(await fetchBytes(url));
+    const text = modelText(await fetchBytes(url), url.href);
     const json = parseJson(text, url.href);
     const graph = buildGraph(json, url.href);
     return modelFromFiles({ json, weights: await fetchBytes(new URL(graph.json.weights, url)), source: url.href });
   }
   const { dirname, resolve } = await import('node:path');
-  const text = new TextDecoder().decode(await readLocal(source));
+  const text = modelText(await readLocal(source), source);
   const json = parseJson(text, source);
   const graph = buildGraph(json, source);
   return modelFromFiles({ json, weights: await readLocal(resolve(dirname(source), graph.json.weights)), source });

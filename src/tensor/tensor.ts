@@ -93,3 +93,15 @@ export function matrixDims(t: Tensor, what: string): [rows: number, cols: number
   if (t.rank !== 2) throw new RangeError(`${what}: expected a rank-2 tensor [N, F], got shape ${formatShape(t.shape)}`);
   return t.shape as unknown as [number, number];
 }
+
+/** Batches [n_i, ...rest] joined along dimension 0 into one [sum n_i, ...rest]. */
+export function concatBatches(parts: readonly Tensor<Float32Array>[]): Tensor<Float32Array> {
+  if (parts.length === 1) return parts[0]!;
+  const data = new Float32Array(parts.reduce((s, p) => s + p.size, 0));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.size;
+  }
+  return new Tensor(data, [parts.reduce((s, p) => s + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)]);
+}

@@ -8,7 +8,7 @@
  * workers write them in place.
  */
 import type { Graph } from '../../model/graph.js';
-import { batchOf } from '../../model/input.js';
+import { checkInput } from '../../model/input.js';
 import type { ModelWeights } from '../../model/weights.js';
 import { outputPixels } from '../../ops/conv.js';
 import { softmax } from '../../ops/softmax.js';
@@ -49,7 +49,7 @@ export class CpuExecutor {
   }
 
   private async runNow(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
-    const batch = batchOf(this.graph, input.shape);
+    const batch = checkInput(this.graph, input);
     let planned = this.plans.get(batch);
     if (!planned) {
       const plan = planGraph(this.graph, this.weights, batch);

@@ -6,7 +6,9 @@
  * create() keeps Dawn alive, and a live device keeps a busy polling thread (and the Node
  * process) running until device.destroy().
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 /** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn can run on. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -50,7 +52,29 @@ export class NoWebGpuAdapterError extends Error {
   }
 }
 
-/** The first adapter Dawn offers; if none, SwiftShader when its driver is installed. */
+/**
+ * Whether the Vulkan loader can find any driver (an ICD manifest where it looks, or one named
+ * in its environment). Without one, probing Dawn's adapters only prints the loader's
+ * "Found no drivers!" warnings, so SwiftShader is tried straight away. Only Linux uses Vulkan
+ * this way; elsewhere Dawn probes Metal or D3D12.
+ */
+function vulkanDriverInstalled(): boolean {
+  if (process.platform !== 'linux') return true;
+  const named = process.env['VK_ICD_FILENAMES'] || process.env['VK_DRIVER_FILES'];
+  if (named) return named.split(':').some((file) => existsSync(file));
+  const config = (process.env['XDG_CONFIG_DIRS'] || '/etc/xdg').split(':');
+  const data = (process.env['XDG_DATA_DIRS'] || '/usr/local/share:/usr/share').split(':');
+  const folders = [...config, '/etc', ...data, join(homedir(), '.local/share')].map((dir) => join(dir, 'vulkan/icd.d'));
+  return folders.some((folder) => {
+    try {
+      return readdirSync(folder).some((file) => file.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The first adapter Dawn offers; if none (or no Vulkan driver at all), SwiftShader when its driver is installed. */
 export async function requestNodeAdapter(options: GPURequestAdapterOptions): Promise<NodeAdapter> {
   let dawn: DawnModule;
   try {
@@ -58,7 +82,7 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
   } catch (err) {
     throw new NoWebGpuAdapterError(`the npm package "webgpu" (Dawn) could not be loaded: ${(err as Error).message}`);
   }
-  const found = await tryAdapter(dawn, options);
+  const found = vulkanDriverInstalled() ? await tryAdapter(dawn, options) : undefined;
   if (found) return found;
   if (process.env['VK_ICD_FILENAMES']) {
     throw new NoWebGpuAdapterError(`none from the Vulkan driver VK_ICD_FILENAMES=${process.env['VK_ICD_FILENAMES']}`);

@@ -3,6 +3,7 @@
  * packing against the host packer). The main job until the executor exists.
  */
 import { parseCommand } from '../args.js';
+import type { Io } from '../io.js';
 import { packActivations } from '../../tensor/bits.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { createRng, seedFromEnv } from '../../util/random.js';
@@ -17,9 +18,9 @@ export const usage = `xnornet selfcheck
 Creates a WebGPU device (SwiftShader when no GPU exists), prints the adapter and runs the
 sign-packing kernel against the host packer. XNORNET_SEED=<n> replays a run.`;
 
-export async function run(args: string[], log: (line: string) => void): Promise<number> {
+export async function run(args: string[], io: Io): Promise<number> {
   parseCommand(args, {}, []);
-  return (await selfcheck(log)) ? 0 : 1;
+  return (await selfcheck(io.log)) ? 0 : 1;
 }
 
 export async function selfcheck(log: (line: string) => void): Promise<boolean> {
