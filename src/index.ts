@@ -35,6 +35,7 @@ export { ModelFormatError } from './model/errors.js';
 export { type Graph, type GraphNode, buildGraph } from './model/graph.js';
 export { type Model, type ModelFiles, modelFromFiles } from './model/model.js';
 export { loadModel } from './runner/load.js';
+export { type Profile, type ProfileOptions, type ProfiledStep, profileModel } from './runner/profile.js';
 export type { ModelJson, ModelNode, StoredTensor } from './model/types.js';
 export { readSafetensors, writeSafetensors } from './model/safetensors.js';
 export { readNpy, writeNpy } from './model/npy.js';

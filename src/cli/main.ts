@@ -5,6 +5,7 @@ import { type Io, processIo } from './io.js';
 import * as checkCommand from './commands/check.js';
 import * as infoCommand from './commands/info.js';
 import * as packCommand from './commands/pack.js';
+import * as profileCommand from './commands/profile.js';
 import * as predictCommand from './commands/predict.js';
 import * as runCommand from './commands/run.js';
 import * as selfcheckCommand from './commands/selfcheck.js';
@@ -16,12 +17,17 @@ interface Command {
 }
 
 /** Commands that take --backend: a missing adapter suggests the cpu backend. */
-const HAS_BACKEND = ['run', 'check', 'predict'];
+const HAS_BACKEND = ['run', 'check', 'predict', 'profile'];
 
 const commands: Record<string, Command> = {
   run: { summary: 'run a model on a .npy batch and write the output .npy', usage: runCommand.usage, run: runCommand.run },
   info: { summary: 'layers, shapes, parameters, weight bytes and op counts of a model', usage: infoCommand.usage, run: infoCommand.info },
   pack: { summary: 'write a model with binary weights packed to bits (~32x smaller)', usage: packCommand.usage, run: packCommand.pack },
+  profile: {
+    summary: 'time every step of a model on the cpu backend or WebGPU: where the time goes',
+    usage: profileCommand.usage,
+    run: profileCommand.profile,
+  },
   check: {
     summary: 'run models on WebGPU and the CPU reference: agreement, latency, memory',
     usage: checkCommand.usage,

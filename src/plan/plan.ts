@@ -67,6 +67,16 @@ export type Step =
   | (StepBase & { kind: 'pool'; pool: 'max' | 'avg'; window: WindowParams; input: Ref; output: Ref })
   | (StepBase & { kind: 'softmax'; input: Ref; output: Ref });
 
+/** One step of a profiled run: what it computes and how long it took. */
+export interface StepTime {
+  kind: string;
+  /** The graph nodes it computes (none for a step a backend added, e.g. a layout copy). */
+  nodes: string[];
+  /** The shape of what it writes. */
+  output: number[];
+  ms: number;
+}
+
 export interface Plan {
   steps: Step[];
   values: ValueInfo[];

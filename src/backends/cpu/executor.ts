@@ -12,7 +12,7 @@ import { checkInput } from '../../model/input.js';
 import type { ModelWeights } from '../../model/weights.js';
 import { outputPixels } from '../../ops/conv.js';
 import { softmax } from '../../ops/softmax.js';
-import { type ConvStep, type Plan, type Ref, type Step, planGraph } from '../../plan/plan.js';
+import { type ConvStep, type Plan, type Ref, type Step, type StepTime, planGraph } from '../../plan/plan.js';
 import { unpackWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { type AnyTypedArray, Tensor, shapeSize } from '../../tensor/tensor.js';
@@ -48,7 +48,15 @@ export class CpuExecutor {
     return result;
   }
 
-  private async runNow(input: Tensor<Float32Array>): Promise<Map<string, Tensor<Float32Array>>> {
+  /** Runs a batch and times each step of the plan (wall time on the calling thread, workers' shares included). */
+  profile(input: Tensor<Float32Array>): Promise<StepTime[]> {
+    const times: StepTime[] = [];
+    const result = this.queue.then(() => this.runNow(input, times)).then(() => times);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(input: Tensor<Float32Array>, times?: StepTime[]): Promise<Map<string, Tensor<Float32Array>>> {
     const batch = checkInput(this.graph, input);
     let planned = this.plans.get(batch);
     if (!planned) {
@@ -62,7 +70,11 @@ export class CpuExecutor {
     const { plan, values } = planned;
     values[plan.input.value]!.set(input.data);
     const f32 = (r: Ref) => values[r.value] as Float32Array;
-    for (const step of plan.steps) await this.runStep(step, f32, (r) => values[r.value] as Uint32Array);
+    for (const step of plan.steps) {
+      const started = performance.now();
+      await this.runStep(step, f32, (r) => values[r.value] as Uint32Array);
+      times?.push({ kind: step.kind, nodes: step.nodes, output: step.output.shape, ms: performance.now() - started });
+    }
     return new Map([...plan.outputs].map(([name, r]) => [name, new Tensor(f32(r).slice(0, shapeSize(r.shape)), r.shape)]));
   }
 

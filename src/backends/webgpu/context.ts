@@ -107,7 +107,9 @@ export class GpuContext {
     const requiredLimits: Record<string, number> = {};
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
     const limits = { ...requiredLimits, ...lowerLimits(options.limits ?? {}, requiredLimits as ComputeLimits) };
-    const device = await adapter.requestDevice({ requiredLimits, label: 'xnornet' });
+    // Timestamp queries only serve the profiler; asked for where the adapter has them.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'xnornet' });
     const info = adapter.info;
     const description: AdapterDescription = {
       vendor: info.vendor,
@@ -120,6 +122,11 @@ export class GpuContext {
   }
 
   /** One line naming the adapter, e.g. "SwiftShader driver 5.0.0 (google swiftshader, fallback adapter)". */
+  /** Whether the device has GPU timestamp queries (the profiler times each kernel with them). */
+  get timestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
   get adapterName(): string {
     const { vendor, architecture, device, description, isFallbackAdapter } = this.adapter;
     const name = description || device; // browsers often leave both empty

@@ -57,8 +57,13 @@ export function prepareLaunch(ctx: GpuContext, { pipeline, buffers, workgroups }
   return { pipeline, bindGroup, workgroups };
 }
 
-export function encodePrepared(encoder: GPUCommandEncoder, { pipeline, bindGroup, workgroups }: PreparedLaunch): void {
-  const pass = encoder.beginComputePass();
+/** Encodes one launch as a compute pass (`timestampWrites`: the profiler's GPU timestamps of the pass). */
+export function encodePrepared(
+  encoder: GPUCommandEncoder,
+  { pipeline, bindGroup, workgroups }: PreparedLaunch,
+  timestampWrites?: GPUComputePassTimestampWrites,
+): void {
+  const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2] ?? 1);

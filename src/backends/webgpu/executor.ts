@@ -13,7 +13,7 @@ import type { Graph } from '../../model/graph.js';
 import { checkInput } from '../../model/input.js';
 import type { ModelWeights } from '../../model/weights.js';
 import type { Affine } from '../../ops/epilogue.js';
-import { type ConvStep, type Plan, type Ref, type Step, type ValueInfo, planGraph, stepRefs } from '../../plan/plan.js';
+import { type ConvStep, type Plan, type Ref, type Step, type StepTime, type ValueInfo, planGraph, stepRefs } from '../../plan/plan.js';
 import type { PackedWeights } from '../../tensor/bits.js';
 import { ohwiFromOihw } from '../../tensor/layout.js';
 import { Tensor, formatShape, shapeSize } from '../../tensor/tensor.js';
@@ -287,6 +287,77 @@ export class WebGpuExecutor {
       for (const lease of leases.values()) lease.release();
     }
     return batch;
+  }
+
+  /**
+   * Runs a batch (one that fits a single submission) and times each launch: with GPU
+   * timestamps where the device has them (`ctx.timestamps`), else the wall time of each
+   * launch submitted alone and awaited (dispatch overhead included).
+   */
+  async profile(input: Tensor<Float32Array>): Promise<StepTime[]> {
+    if (this.destroyed) throw new Error(`${this.graph.name}: this executor was destroyed`);
+    const batch = checkInput(this.graph, input);
+    if (batch > this.maxBatch()) throw new RangeError(`${this.graph.name}: profile a batch of at most ${this.maxBatch()} on this device`);
+    const lease = this.lease(batch, true);
+    try {
+      const plan = await lease.plan;
+      const { device } = this.ctx;
+      device.queue.writeBuffer(
+        plan.valueBuffers[plan.lowered.input.value]!,
+        0,
+        input.data.buffer,
+        input.data.byteOffset,
+        input.data.byteLength,
+      );
+      const times = this.ctx.timestamps ? await this.gpuTimes(plan) : await this.wallTimes(plan);
+      return plan.lowered.steps.map((step, i) => ({ kind: step.kind, nodes: step.nodes, output: step.output.shape, ms: times[i]! }));
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Each launch's GPU time from the timestamps written at the start and end of its pass, ms. */
+  private async gpuTimes(plan: GpuPlan): Promise<number[]> {
+    const { device } = this.ctx;
+    const count = plan.prepared.length * 2;
+    const querySet = device.createQuerySet({ type: 'timestamp', count });
+    const resolved = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const readback = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      await this.ctx.checked(`profiling ${this.graph.name}`, () => {
+        const encoder = device.createCommandEncoder({ label: `${this.graph.name} profile` });
+        plan.prepared.forEach((launch, i) =>
+          encodePrepared(encoder, launch, { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }),
+        );
+        encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, readback, 0, count * 8);
+        device.queue.submit([encoder.finish()]);
+      });
+      await readback.mapAsync(GPUMapMode.READ);
+      const ns = new BigInt64Array(readback.getMappedRange().slice(0));
+      return plan.prepared.map((_, i) => Number(ns[2 * i + 1]! - ns[2 * i]!) / 1e6);
+    } finally {
+      querySet.destroy();
+      resolved.destroy();
+      readback.destroy();
+    }
+  }
+
+  /** Each launch submitted alone and awaited: wall time, ms. */
+  private async wallTimes(plan: GpuPlan): Promise<number[]> {
+    const { device } = this.ctx;
+    const times: number[] = [];
+    for (const launch of plan.prepared) {
+      const started = performance.now();
+      await this.ctx.checked(`profiling ${this.graph.name}`, () => {
+        const encoder = device.createCommandEncoder();
+        encodePrepared(encoder, launch);
+        device.queue.submit([encoder.finish()]);
+      });
+      await device.queue.onSubmittedWorkDone();
+      times.push(performance.now() - started);
+    }
+    return times;
   }
 
   /**
