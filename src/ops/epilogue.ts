@@ -35,10 +35,26 @@ export function layerAffine(channels: number, alpha: Float32Array | undefined, b
   };
 }
 
-/** z for output channel o: scale * (K * acc) + shift, relu'd when set. */
-export function epilogueValue(e: Epilogue, o: number, k: number, acc: number): number {
-  const z = e.scale[o]! * (k * acc) + e.shift[o]!;
-  return e.relu && z < 0 ? 0 : z;
+/**
+ * The epilogue of one output pixel: for every output channel o, z = scale[o] * (K * sums[row +
+ * o]) + shift[o], relu'd when set, into out[at + o * stride]. A whole row per call, with no
+ * call per value, since the CPU backend runs it for every output of every conv.
+ */
+export function epilogueRow(
+  e: Epilogue,
+  k: number,
+  sums: ArrayLike<number>,
+  row: number,
+  out: Float32Array,
+  at: number,
+  stride: number,
+): void {
+  const { scale, shift } = e;
+  const floor = e.relu ? 0 : -Infinity;
+  for (let o = 0; o < scale.length; o++) {
+    const z = scale[o]! * (k * sums[row + o]!) + shift[o]!;
+    out[at + o * stride] = z < floor ? 0 : z;
+  }
 }
 
 /**

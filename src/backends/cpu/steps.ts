@@ -5,7 +5,7 @@
  * can split it.
  */
 import type { ConvGeometry } from '../../ops/conv.js';
-import { type Activation, type Affine, type Epilogue, activate, epilogueValue, inputScaleAt } from '../../ops/epilogue.js';
+import { type Activation, type Affine, type Epilogue, activate, epilogueRow, inputScaleAt } from '../../ops/epilogue.js';
 import { type WindowParams, poolOutputSize } from '../../ops/window.js';
 import { wordsFor } from '../../tensor/bits.js';
 import { shapeSize } from '../../tensor/tensor.js';
@@ -29,19 +29,25 @@ export function packSigns(
   const words = wordsFor(c);
   const plane = h * w;
   bits.fill(0, m0 * words, m1 * words);
+  // No affine is scale 1, shift 0 (exact for finite x; -0 becomes +0, the same sign bit and |v|),
+  // and |v| is summed even when A is not asked for: the inner loop then has no branch to take.
+  const absSums = new Float64Array(Math.min(m1 - m0, plane));
   for (let b = Math.floor(m0 / plane); b * plane < m1; b++) {
     const [p0, p1] = [Math.max(m0 - b * plane, 0), Math.min(m1 - b * plane, plane)];
-    const absSums = meanAbs && new Float64Array(p1 - p0);
+    absSums.fill(0);
     for (let ch = 0; ch < c; ch++) {
-      const [scale, shift] = affine ? [affine.scale[ch]!, affine.shift[ch]!] : [1, 0];
-      const [bit, word, from] = [1 << (ch & 31), b * plane * words + (ch >>> 5), (b * c + ch) * plane];
+      const scale = affine ? affine.scale[ch]! : 1;
+      const shift = affine ? affine.shift[ch]! : 0;
+      const bit = 1 << (ch & 31);
+      const word = b * plane * words + (ch >>> 5);
+      const from = (b * c + ch) * plane;
       for (let p = p0; p < p1; p++) {
-        const v = affine ? x[from + p]! * scale + shift : x[from + p]!;
+        const v = x[from + p]! * scale + shift;
         if (v >= 0) bits[word + p * words]! |= bit;
-        if (absSums) absSums[p - p0]! += Math.abs(v);
+        absSums[p - p0]! += Math.abs(v);
       }
     }
-    if (meanAbs && absSums) for (let p = p0; p < p1; p++) meanAbs[b * plane + p] = absSums[p - p0]! / c;
+    if (meanAbs) for (let p = p0; p < p1; p++) meanAbs[b * plane + p] = absSums[p - p0]! / c;
   }
 }
 
@@ -63,8 +69,7 @@ export function convEpilogue(
     const b = Math.floor(m / plane);
     const p = m - b * plane;
     const k = meanAbs ? inputScaleAt(meanAbs, g, b, Math.floor(p / g.wo), p % g.wo) : 1;
-    const [row, at] = [m * g.cout, b * g.cout * plane + p];
-    for (let o = 0; o < g.cout; o++) out[at + o * plane] = epilogueValue(epilogue, o, k, sums[row + o]!);
+    epilogueRow(epilogue, k, sums, m * g.cout, out, b * g.cout * plane + p, plane);
   }
 }
 
