@@ -27,6 +27,7 @@ export default defineConfig({
         'bench-models': 'bench/models.ts',
         'bench-cpu': 'bench/cpu.ts',
         'bench-browser': 'bench/browser.ts',
+        'bench-peers': 'bench/peers.ts',
       },
       output: { entryFileNames: '[name].js' },
     },
