@@ -22,6 +22,9 @@ fi
 # npm's own output (package counts, install-script notices, the build's file table) only
 # matters when something fails: keep it in a log and show it then.
 log=$(mktemp)
+# onnxruntime-node (a benchmark peer) would fetch CUDA libraries in its install script: the
+# CPU binaries it ships are all the benchmarks use, and nothing may be downloaded here.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
   cat "$log" >&2
   echo "setup: npm ci failed (output above)" >&2
