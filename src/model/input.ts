@@ -24,7 +24,7 @@ export class InputValueError extends Error {
 }
 
 /** The batch size of `shape` = [N, ...input.shape]; throws an InputShapeError that says what is wrong. */
-export function batchOf(graph: Graph, shape: readonly number[]): number {
+function batchOf(graph: Graph, shape: readonly number[]): number {
   const expected = graph.inputShape;
   const batched = `[N, ${expected.join(', ')}]`;
   if (shape.length === expected.length && expected.every((d, i) => shape[i] === d)) {

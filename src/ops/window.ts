@@ -2,15 +2,6 @@
 
 export type Pair = readonly [number, number];
 
-/** model-format.md: `kernel`, `stride`, `padding` take a number or [h, w]. */
-export function toPair(value: number | readonly number[], what: string): Pair {
-  const pair = typeof value === 'number' ? [value, value] : value;
-  if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new RangeError(`${what} must be a non-negative integer or [h, w], got ${JSON.stringify(value)}`);
-  }
-  return [pair[0]!, pair[1]!];
-}
-
 export interface WindowParams {
   kernel: Pair;
   stride: Pair;
