@@ -16,10 +16,10 @@ import { createRng } from '../src/util/random.js';
 import { type GpuContext, createContext } from '../src/backends/webgpu/context.js';
 import { submitLaunches } from '../src/backends/webgpu/dispatch.js';
 import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
-import type { ConvTile } from '../src/backends/webgpu/kernels/conv-geometry.js';
-import { CONV2D_TILE, conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
+import { type ConvTile, convTile } from '../src/backends/webgpu/kernels/conv-geometry.js';
+import { conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/backends/webgpu/kernels/to-nhwc4.js';
-import { XNOR_CONV_TILE, xnorConvLaunch } from '../src/backends/webgpu/kernels/xnor-conv.js';
+import { xnorConvLaunch } from '../src/backends/webgpu/kernels/xnor-conv.js';
 import { type Series, lineChartSvg } from './chart.js';
 import { markdownTable } from '../src/cli/table.js';
 import { type Timed, medianMs } from './harness.js';
@@ -119,7 +119,7 @@ async function prepare(ctx: GpuContext, s: ConvShape, variants: Variants) {
 async function measureShapes(ctx: GpuContext, shapes: ConvShape[], rounds: number): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   for (const shape of shapes) {
-    const { entries, release } = await prepare(ctx, shape, { xnor: [XNOR_CONV_TILE], conv2d: [CONV2D_TILE] });
+    const { entries, release } = await prepare(ctx, shape, { xnor: [convTile(shape.cout)], conv2d: [convTile(shape.cout)] });
     const medians = await medianMs(ctx, entries, rounds);
     for (const entry of entries) {
       const ms = medians.get(entry.label)!;

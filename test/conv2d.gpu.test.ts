@@ -8,8 +8,8 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { type GpuContext, createContext } from '../src/backends/webgpu/context.js';
 import { submitLaunches } from '../src/backends/webgpu/dispatch.js';
 import { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
-import { convWorkgroups } from '../src/backends/webgpu/kernels/conv-geometry.js';
-import { CONV2D_TILE, conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
+import { type ConvTile, convTile, convWorkgroups } from '../src/backends/webgpu/kernels/conv-geometry.js';
+import { conv2dLaunch } from '../src/backends/webgpu/kernels/conv2d.js';
 import { nhwc4Shape, toNhwc4Launch } from '../src/backends/webgpu/kernels/to-nhwc4.js';
 import { convCases } from './helpers/conv-cases.js';
 import { gpuForSuite } from './helpers/gpu.js';
@@ -26,6 +26,7 @@ async function runConv(
   scale: Float32Array,
   shift: Float32Array,
   relu = false,
+  tile?: ConvTile,
 ) {
   const inputShape = x.shape as [number, number, number, number];
   const tensors = {
@@ -38,12 +39,15 @@ async function runConv(
   };
   await submitLaunches(gpu, 'conv2d', [
     await toNhwc4Launch(gpu, tensors.nchw, tensors.input),
-    await conv2dLaunch(gpu, { ...tensors, inputShape, stride: c.stride, padding: c.padding, relu }),
+    await conv2dLaunch(gpu, { ...tensors, inputShape, stride: c.stride, padding: c.padding, relu }, tile),
   ]);
   const y = await tensors.output.read();
   for (const t of Object.values(tensors)) t.destroy();
   return y;
 }
+
+/** 16 x 4 pixels per workgroup, the fewest convTile gives (for 64 filters or more): the widest pixel grid. */
+const NARROW_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 
 describe.skipIf(!ctx)('conv2d kernel', () => {
   const cases = convCases().map((c) => [describeConv(c), c] as const);
@@ -90,21 +94,21 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
     // 1100 images of 64x64: 4.5M output pixels, 70400 workgroups of 64 pixels > 65535.
     const rng = testRng();
     const c = convGeometry({ n: 1100, cin: 1, h: 64, w: 64, cout: 3, kernel: [1, 1] });
-    const [x, , z] = convWorkgroups(ctx!, c, CONV2D_TILE, 'test');
+    const [x, , z] = convWorkgroups(ctx!, c, NARROW_TILE, 'test');
     expect(x).toBeLessThanOrEqual(ctx!.limits.maxComputeWorkgroupsPerDimension);
     expect(z).toBe(2);
     const input = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
     const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
     const bias = randomTensor(rng, [c.cout]).data;
     const ones = new Float32Array(c.cout).fill(1);
-    const y = await runConv(ctx!, c, input, ohwiFromOihw(w, 4), ones, bias);
+    const y = await runConv(ctx!, c, input, ohwiFromOihw(w, 4), ones, bias, false, NARROW_TILE);
     // Images on both sides of the fold (pixel group 35200 is image 550), the first and the last,
     // against the same images run alone (unfolded: the same floats) and the reference.
     const images = [0, 549, 550, 551, 777, c.n - 1];
     const plane = c.cin * c.h * c.w;
     const some = new Tensor(new Float32Array(images.length * plane), [images.length, c.cin, c.h, c.w]);
     images.forEach((image, i) => some.data.set(input.data.subarray(image * plane, (image + 1) * plane), i * plane));
-    const alone = await runConv(ctx!, { ...c, n: images.length }, some, ohwiFromOihw(w, 4), ones, bias);
+    const alone = await runConv(ctx!, { ...c, n: images.length }, some, ohwiFromOihw(w, 4), ones, bias, false, NARROW_TILE);
     const expected = ref.conv2d(some, w, bias, c.stride, c.padding);
     const outPlane = c.cout * c.ho * c.wo;
     images.forEach((image, i) => {
@@ -121,7 +125,7 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
       const rng = testRng();
       // 800 pixels: 13 groups of 64 as 5 x 3 (2 past the end), Cout 70 in 2 channel tiles.
       const c = convGeometry({ n: 2, cin: 6, h: 20, w: 20, cout: 70, kernel: [3, 3], stride: [1, 1], padding: [1, 1] });
-      expect(convWorkgroups(folding, c, CONV2D_TILE, 'test')).toEqual([5, 2, 3]);
+      expect(convWorkgroups(folding, c, convTile(c.cout), 'test')).toEqual([5, 2, 3]);
       const x = randomTensor(rng, [c.n, c.cin, c.h, c.w]);
       const w = randomTensor(rng, [c.cout, c.cin, c.kh, c.kw]);
       const bias = randomTensor(rng, [c.cout]).data;
@@ -139,6 +143,47 @@ describe.skipIf(!ctx)('conv2d kernel', () => {
       expect(maxToleranceViolation(folded.data, expected.data), `seed ${rng.seed}`).toBeLessThanOrEqual(0);
     } finally {
       folding.destroy();
+    }
+  });
+
+  it("to_nhwc4 with a conv's window writes each output pixel's patch, (u, v, c) order, zeros in the padding", async () => {
+    const rng = testRng();
+    for (const [shape, window] of [
+      [[2, 3, 7, 6], { kernel: [3, 3], stride: [1, 1], padding: [1, 1] }],
+      [[1, 1, 9, 8], { kernel: [5, 3], stride: [2, 3], padding: [2, 0] }],
+      [[3, 2, 4, 5], { kernel: [2, 2], stride: [2, 1], padding: [0, 1] }],
+    ] as const) {
+      const x = randomTensor(rng, shape);
+      const nchw = GpuTensor.upload(ctx!, x);
+      const out = GpuTensor.upload(ctx!, poisonedFloats(nhwc4Shape(shape, window)));
+      await submitLaunches(ctx!, 'to_nhwc4', [await toNhwc4Launch(ctx!, nchw, out, window)]);
+      const y = (await out.read()).data;
+      const [n, c, h, w] = shape;
+      const [kh, kw] = window.kernel;
+      const [ho, wo] = [0, 1].map((d) => Math.floor((shape[2 + d]! + 2 * window.padding[d]! - window.kernel[d]!) / window.stride[d]!) + 1);
+      const k4 = 4 * Math.ceil((kh * kw * c) / 4);
+      const expected = new Float32Array((n * ho! * wo! + 1) * k4);
+      for (let b = 0; b < n; b++) {
+        for (let i = 0; i < ho!; i++) {
+          for (let j = 0; j < wo!; j++) {
+            for (let u = 0; u < kh; u++) {
+              for (let v = 0; v < kw; v++) {
+                for (let ch = 0; ch < c; ch++) {
+                  const row = i * window.stride[0] - window.padding[0] + u;
+                  const col = j * window.stride[1] - window.padding[1] + v;
+                  const inside = row >= 0 && row < h && col >= 0 && col < w;
+                  expected[((b * ho! + i) * wo! + j) * k4 + (u * kw + v) * c + ch] = inside
+                    ? x.data[((b * c + ch) * h + row) * w + col]!
+                    : 0;
+                }
+              }
+            }
+          }
+        }
+      }
+      expect(y, `${shape} seed ${rng.seed}`).toEqual(expected);
+      nchw.destroy();
+      out.destroy();
     }
   });
 

@@ -45,7 +45,7 @@ export interface ProfileOptions {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const ADDED_STEPS: Record<string, string> = {
-  nhwc4: 'layout copy NCHW -> NHWC4 (for the float conv that follows)',
+  nhwc4: 'layout copy NCHW -> NHWC4, of the pixels or of the patches (for the float conv that follows)',
   pack: 'sign packing (for the XNOR layer that follows)',
 };
 

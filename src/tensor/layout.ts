@@ -20,3 +20,18 @@ export function ohwiFromOihw(weight: Tensor<Float32Array>, channelMultiple = 1):
   }
   return new Tensor(out, [cout, kh, kw, cp]);
 }
+
+/**
+ * PyTorch conv weights [Cout, Cin, kh, kw] -> each filter as one row [Cout, 1, 1, Kp] in
+ * (u, v, c) order, K = kh*kw*Cin zero-padded to Kp, the next multiple of `multiple`: the
+ * weights of a conv over its input's patches (a 1x1 conv over K).
+ */
+export function patchRowsFromOihw(weight: Tensor<Float32Array>, multiple = 1): Tensor<Float32Array> {
+  const ohwi = ohwiFromOihw(weight);
+  const [cout, kh, kw, cin] = ohwi.shape as [number, number, number, number];
+  const k = kh * kw * cin;
+  const kp = Math.ceil(k / multiple) * multiple;
+  const out = new Float32Array(cout * kp);
+  for (let o = 0; o < cout; o++) out.set(ohwi.data.subarray(o * k, (o + 1) * k), o * kp);
+  return new Tensor(out, [cout, 1, 1, kp]);
+}

@@ -15,24 +15,29 @@ import type { ModelWeights } from '../../model/weights.js';
 import type { Affine } from '../../ops/epilogue.js';
 import { type ConvStep, type Plan, type Ref, type Step, type StepTime, type ValueInfo, planGraph, stepRefs } from '../../plan/plan.js';
 import type { PackedWeights } from '../../tensor/bits.js';
-import { ohwiFromOihw } from '../../tensor/layout.js';
+import { ohwiFromOihw, patchRowsFromOihw } from '../../tensor/layout.js';
+import type { WindowParams } from '../../ops/window.js';
 import { Tensor, formatShape, shapeSize } from '../../tensor/tensor.js';
 import type { GpuContext } from './context.js';
 import { type Launch, type PreparedLaunch, WORKGROUP_SIZE_1D, encodePrepared, maxFoldedGroups, prepareLaunch } from './dispatch.js';
 import { GpuTensor } from './gpu-tensor.js';
-import { CONV2D_TILE, conv2dLaunch } from './kernels/conv2d.js';
+import { conv2dLaunch } from './kernels/conv2d.js';
+import { MIN_CONV_WG_M } from './kernels/conv-geometry.js';
 import { packSignsLaunch } from './kernels/pack-signs.js';
 import { pointwiseLaunch } from './kernels/pointwise.js';
 import { poolLaunch } from './kernels/pool.js';
 import { softmaxLaunch } from './kernels/softmax.js';
 import { nhwc4Shape, toNhwc4Launch } from './kernels/to-nhwc4.js';
-import { XNOR_CONV_TILE, xnorConvLaunch } from './kernels/xnor-conv.js';
+import { xnorConvLaunch } from './kernels/xnor-conv.js';
 
 const BYTES = 4;
 const shapeBytes = (shape: readonly number[]) => BYTES * shapeSize(shape);
 
 /** A plan step as the GPU kernels take it: a float-input conv reads the NHWC4 copy that an added step writes. */
-type GpuStep = Exclude<Step, ConvStep> | { kind: 'nhwc4'; nodes: string[]; input: Ref; output: Ref } | (ConvStep & { nhwc4: Ref });
+type GpuStep =
+  | Exclude<Step, ConvStep>
+  | { kind: 'nhwc4'; nodes: string[]; input: Ref; output: Ref; patches?: WindowParams }
+  | (ConvStep & { nhwc4: Ref; patches: boolean });
 
 interface Lowered {
   steps: GpuStep[];
@@ -41,17 +46,29 @@ interface Lowered {
   outputs: Map<string, Ref>;
 }
 
-/** The plan with an NHWC4 copy before each float-input conv. */
+/**
+ * Whether a float conv reads its input's patches rather than its pixels: with under 4 input
+ * channels (a first layer's 1 or 3) the pixel layout would fill 1 or 3 lanes of each vec4 and
+ * the conv would walk kh*kw taps of one load each; the patches fill every lane and leave one
+ * tap. They take about kh*kw / stride^2 times the input's memory, little for so few channels.
+ */
+function readsPatches(step: ConvStep): boolean {
+  return step.weights.kind === 'float' && step.conv.cin < 4 && step.conv.kh * step.conv.kw > 1;
+}
+
+/** The plan with an NHWC4 copy (of the pixels, or of the patches) before each float-input conv. */
 function forGpu(plan: Plan): Lowered {
   const values = [...plan.values];
   const steps = plan.steps.flatMap((step): GpuStep[] => {
     if (step.kind !== 'conv') return [step];
-    const shape = nhwc4Shape(step.input.shape as [number, number, number, number]);
+    const { kh, kw, stride, padding } = step.conv;
+    const patches = readsPatches(step) ? { kernel: [kh, kw] as const, stride, padding } : undefined;
+    const shape = nhwc4Shape(step.input.shape, patches);
     values.push({ dtype: 'float32', elements: shapeSize(shape) });
     const nhwc4 = { value: values.length - 1, shape };
     return [
-      { kind: 'nhwc4', nodes: [], input: step.input, output: nhwc4 },
-      { ...step, nhwc4 },
+      { kind: 'nhwc4', nodes: [], input: step.input, output: nhwc4, patches },
+      { ...step, nhwc4, patches: patches !== undefined },
     ];
   });
   return { steps, values, input: plan.input, outputs: plan.outputs };
@@ -148,7 +165,9 @@ function describeValue(lowered: Lowered, value: number): { what: string; shape: 
   const step = lowered.steps[writer];
   if (!step) return { what: `value ${value}`, shape: [] };
   const { shape } = refsOf(step).writes.find((r) => r.value === value)!;
-  if (step.kind === 'nhwc4') return { what: `the NHWC4 copy of the input of ${lowered.steps[writer + 1]?.nodes.join('+')}`, shape };
+  if (step.kind === 'nhwc4') {
+    return { what: `the NHWC4 copy of the ${step.patches ? 'patches' : 'input'} of ${lowered.steps[writer + 1]?.nodes.join('+')}`, shape };
+  }
   if (step.kind === 'pack') {
     const reader = lowered.steps.slice(writer + 1).find((s) => refsOf(s).reads.some((r) => r.value === value));
     return { what: `${step.meanAbs?.value === value ? 'mean |x|' : 'the sign bits'} of the input of ${reader?.nodes.join('+')}`, shape };
@@ -375,7 +394,7 @@ export class WebGpuExecutor {
     const bufferBytes = Math.min(maxStorageBufferBindingSize, maxBufferSize);
     // A launch runs at most one invocation per element of a value it reads or writes (a conv
     // one per 4 output pixels), in workgroups of at least this many along the folded dimension.
-    const perGroup = Math.min(WORKGROUP_SIZE_1D, 4 * XNOR_CONV_TILE.WG_M, 4 * CONV2D_TILE.WG_M);
+    const perGroup = Math.min(WORKGROUP_SIZE_1D, 4 * MIN_CONV_WG_M);
     const dispatchElements = maxFoldedGroups(this.ctx) * perGroup;
     const maxElements = Math.min(Math.floor(bufferBytes / BYTES), dispatchElements, INDEX_LIMIT);
     let limit = Infinity;
@@ -541,7 +560,7 @@ export class WebGpuExecutor {
           meanAbs: step.meanAbs ? view(step.meanAbs) : undefined,
         });
       case 'nhwc4':
-        return toNhwc4Launch(this.ctx, view(step.input), view(step.output));
+        return toNhwc4Launch(this.ctx, view(step.input), view(step.output), step.patches);
       case 'xnorConv':
         return xnorConvLaunch(this.ctx, {
           input: view(step.input),
@@ -556,6 +575,19 @@ export class WebGpuExecutor {
         });
       case 'conv': {
         const { conv, weights } = step;
+        if (step.patches && weights.kind === 'float') {
+          // A 1x1 conv over the patches, each output pixel's window as its K = kh*kw*Cin channels.
+          return conv2dLaunch(this.ctx, {
+            input: view(step.nhwc4),
+            inputShape: [conv.n, conv.kh * conv.kw * conv.cin, conv.ho, conv.wo],
+            weights: this.constant(`${key}.patch_weights`, () => patchRowsFromOihw(weights.weight, 4)),
+            ...this.affine(key, step.epilogue),
+            stride: [1, 1],
+            padding: [0, 0],
+            relu: step.epilogue.relu,
+            output: view(step.output),
+          });
+        }
         return conv2dLaunch(this.ctx, {
           input: view(step.nhwc4),
           inputShape: [conv.n, conv.cin, conv.h, conv.w],

@@ -57,6 +57,24 @@ export interface ConvTile {
   TN: number;
 }
 const PIXELS_PER_INVOCATION = 4;
+/** Invocations per workgroup, at most TN output channels each, at most WG_N channel tiles per workgroup. */
+const WORKGROUP_INVOCATIONS = 64;
+const MAX_TN = 16;
+const MAX_WG_N = 4;
+/** The smallest WG_M convTile gives: the executor sizes its largest dispatches with it. */
+export const MIN_CONV_WG_M = WORKGROUP_INVOCATIONS / MAX_WG_N;
+
+/**
+ * The tile of both templates for a layer of `cout` filters: channel tiles of at most 16
+ * (measured best on SwiftShader: bench/RESULTS.md), as even as they go, so that no invocation
+ * computes filters past Cout (20 filters: 2 tiles of 10, not 16 + 16 for 4 real ones), up to
+ * 4 tiles per workgroup of 64.
+ */
+export function convTile(cout: number): ConvTile {
+  const tiles = Math.ceil(cout / MAX_TN);
+  const WG_N = tiles >= MAX_WG_N ? MAX_WG_N : tiles >= 2 ? 2 : 1;
+  return { WG_M: WORKGROUP_INVOCATIONS / WG_N, WG_N, TN: Math.ceil(cout / tiles) };
+}
 
 /**
  * Geometry from the input dims and a weight tensor laid out [Cout, kh, kw, last], where

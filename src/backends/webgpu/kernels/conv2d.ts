@@ -14,6 +14,7 @@ import {
   CONV_UNIFORMS,
   type ConvTile,
   convParams,
+  convTile,
   convWorkgroups,
   weightsGeometry,
 } from './conv-geometry.js';
@@ -35,7 +36,7 @@ const KERNEL = {
   },
 } satisfies Kernel;
 /** Measured on SwiftShader: bench/RESULTS.md. */
-export const CONV2D_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
+export const CONV2D_TILE: ConvTile = { WG_M: 64, WG_N: 1, TN: 16 };
 
 export interface Conv2dArgs {
   /** The NCHW input [N, Cin, H, W] as to_nhwc4 wrote it: float32 nhwc4Shape([N, Cin, H, W]). */
@@ -56,8 +57,8 @@ export interface Conv2dArgs {
   output: GpuTensor;
 }
 
-/** `tile` is for benchmarks comparing variants; the default is the tuned one. */
-export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CONV2D_TILE): Promise<Launch> {
+/** `tile` is for benchmarks comparing variants; the default is convTile(Cout). */
+export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile?: ConvTile): Promise<Launch> {
   const { input, inputShape, weights, scale, shift, output, relu = false } = args;
   const binary = weights.dtype === 'uint32';
   const what = binary ? 'bwn conv' : 'conv2d';
@@ -69,11 +70,12 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CON
   expectTensor(scale, 'float32', [g.cout], `${what}: scale`);
   expectTensor(shift, 'float32', [g.cout], `${what}: shift`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${what}: output`);
+  const grid = tile ?? convTile(g.cout);
   return kernelLaunch(
     ctx,
     {
       kernel: KERNEL,
-      defines: { ...tile, BINARY_WEIGHTS: binary, RELU: relu },
+      defines: { ...grid, BINARY_WEIGHTS: binary, RELU: relu },
       buffers: {
         x: input.buffer,
         wbits: binary ? weights.buffer : undefined,
@@ -84,6 +86,6 @@ export async function conv2dLaunch(ctx: GpuContext, args: Conv2dArgs, tile = CON
       },
       params: { ...convParams(g), c4 },
     },
-    convWorkgroups(ctx, g, tile, what),
+    convWorkgroups(ctx, g, grid, what),
   );
 }

@@ -14,6 +14,7 @@ import {
   CONV_UNIFORMS,
   type ConvTile,
   convParams,
+  convTile,
   convWorkgroups,
   weightsGeometry,
 } from './conv-geometry.js';
@@ -33,8 +34,6 @@ const KERNEL = {
   },
 } satisfies Kernel;
 const WHAT = 'xnor conv';
-/** Measured on SwiftShader: bench/RESULTS.md. */
-export const XNOR_CONV_TILE: ConvTile = { WG_M: 16, WG_N: 4, TN: 16 };
 
 export interface XnorConvArgs {
   /** Packed input bits, uint32 [N, H, W, ceil(Cin/32)]. */
@@ -55,8 +54,8 @@ export interface XnorConvArgs {
   output: GpuTensor;
 }
 
-/** `tile` is for benchmarks comparing variants; the default is the tuned one. */
-export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile = XNOR_CONV_TILE): Promise<Launch> {
+/** `tile` is for benchmarks comparing variants; the default is convTile(Cout). */
+export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile?: ConvTile): Promise<Launch> {
   const { input, inChannels, weights, scale, shift, meanAbs, output, relu = false } = args;
   expectDType(input, 'uint32', `${WHAT}: input bits`);
   expectDType(weights, 'uint32', `${WHAT}: weight bits`);
@@ -70,11 +69,12 @@ export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile =
   expectTensor(shift, 'float32', [g.cout], `${WHAT}: shift`);
   if (meanAbs) expectTensor(meanAbs, 'float32', [n, h, w], `${WHAT}: mean |x|`);
   expectTensor(output, 'float32', [n, g.cout, g.ho, g.wo], `${WHAT}: output`);
+  const grid = tile ?? convTile(g.cout);
   return kernelLaunch(
     ctx,
     {
       kernel: KERNEL,
-      defines: { ...tile, INPUT_SCALE: meanAbs !== undefined, RELU: relu },
+      defines: { ...grid, INPUT_SCALE: meanAbs !== undefined, RELU: relu },
       buffers: {
         x: input.buffer,
         wbits: weights.buffer,
@@ -85,6 +85,6 @@ export async function xnorConvLaunch(ctx: GpuContext, args: XnorConvArgs, tile =
       },
       params: convParams(g),
     },
-    convWorkgroups(ctx, g, tile, WHAT),
+    convWorkgroups(ctx, g, grid, WHAT),
   );
 }
