@@ -91,23 +91,34 @@ export function pool(
   const [sh, sw] = window.stride;
   const [ph, pw] = window.padding;
   const [ho, wo] = poolOutputSize([h, w], window, 'pool');
+  // One loop per kind, so that the inner loop tests nothing but its bounds.
+  const max = kind === 'max';
   for (let p = planes0, at = planes0 * ho * wo; p < planes1; p++) {
     const plane = p * h * w;
     for (let i = 0; i < ho; i++) {
       const [y0, y1] = [Math.max(0, i * sh - ph), Math.min(h, i * sh - ph + kh)];
       for (let j = 0; j < wo; j++, at++) {
         const [x0, x1] = [Math.max(0, j * sw - pw), Math.min(w, j * sw - pw + kw)];
-        let acc = kind === 'max' ? -Infinity : 0;
-        for (let y = y0; y < y1; y++) {
-          for (let xx = x0; xx < x1; xx++) {
-            const v = x[plane + y * w + xx]!;
-            acc = kind === 'max' ? Math.max(acc, v) : acc + v;
-          }
-        }
-        out[at] = kind === 'max' ? acc : acc / (kh * kw);
+        out[at] = max ? windowMax(x, plane, w, y0, y1, x0, x1) : windowSum(x, plane, w, y0, y1, x0, x1) / (kh * kw);
       }
     }
   }
+}
+
+function windowMax(x: Float32Array, plane: number, w: number, y0: number, y1: number, x0: number, x1: number): number {
+  let acc = -Infinity;
+  for (let y = y0; y < y1; y++) {
+    for (let i = plane + y * w + x0, end = plane + y * w + x1; i < end; i++) acc = Math.max(acc, x[i]!);
+  }
+  return acc;
+}
+
+function windowSum(x: Float32Array, plane: number, w: number, y0: number, y1: number, x0: number, x1: number): number {
+  let acc = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let i = plane + y * w + x0, end = plane + y * w + x1; i < end; i++) acc += x[i]!;
+  }
+  return acc;
 }
 
 /** v = x (* scale[c] + shift[c]) (+ other), then the activation, elements [i0, i1); channels are dimension 1. */
