@@ -28,6 +28,8 @@ export default defineConfig({
         'bench-cpu': 'bench/cpu.ts',
         'bench-browser': 'bench/browser.ts',
         'bench-peers': 'bench/peers.ts',
+        'bench-all': 'bench/all.ts',
+        'bench-figure4': 'bench/figure4.ts',
       },
       output: { entryFileNames: '[name].js' },
     },

@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
 import { type ConvGeometry, outputPixels, convGeometry } from '../src/ops/conv.js';
@@ -43,7 +43,7 @@ interface CpuRow {
 const TYPICAL: ConvShape = { n: 8, cin: 256, h: 14, w: 14, cout: 256, kh: 3, kw: 3, stride: 1, padding: 1 };
 const MIN_SAMPLE_MS = 300;
 
-interface Entry {
+export interface Entry {
   kernel: CpuKernelName;
   /** The kernel in the printed table, where it is not `kernel`. */
   shown?: string;
@@ -57,7 +57,7 @@ interface Entry {
 const WARM_UP_MS = 300;
 
 /** An entry timed here: `reps` runs per sample, calibrated from the last warm-up run. */
-async function timedEntry(kernel: CpuKernelName, label: string, threads: number, run: () => unknown): Promise<Entry> {
+export async function timedEntry(kernel: CpuKernelName, label: string, threads: number, run: () => unknown): Promise<Entry> {
   const timeRuns = async (reps: number) => {
     const started = performance.now();
     for (let r = 0; r < reps; r++) await run();
@@ -228,7 +228,7 @@ function median(values: number[]): number {
 }
 
 /** Median ms per run of each entry, measured in interleaved rounds so drifts hit all alike. */
-async function medians(entries: Entry[], rounds: number): Promise<number[]> {
+export async function medians(entries: Entry[], rounds: number): Promise<number[]> {
   const samples = entries.map((): number[] => []);
   for (let round = 0; round < rounds; round++) {
     for (const [k, entry] of entries.entries()) samples[k]!.push(await entry.sample());
@@ -240,7 +240,7 @@ async function medians(entries: Entry[], rounds: number): Promise<number[]> {
 const ops = (g: ConvGeometry) => 2 * outputPixels(g) * g.cout * g.cin * g.kh * g.kw;
 
 /** Random float data of the layer, and its packed bits. */
-function layerData(s: ConvShape) {
+export function layerData(s: ConvShape) {
   const g = convGeometry({ ...s, kernel: [s.kh, s.kw], stride: [s.stride, s.stride], padding: [s.padding, s.padding] });
   const rng = createRng(7);
   const random = (shape: number[]) =>
@@ -353,4 +353,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Only as the program bench-cpu.js, not when bench/figure4.ts imports its helpers (the build then moves this
+// module into a shared chunk, so import.meta.url cannot tell).
+if (basename(process.argv[1] ?? '') === 'bench-cpu.js') await main();

@@ -8,6 +8,7 @@
  * Each XNOR bit-MAC and each float MAC counts as 2 ops.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packActivations, packWeights } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
@@ -69,8 +70,8 @@ interface Variants {
   conv2d: ConvTile[];
 }
 
-/** Uploads random data for `shape` and builds one launch per kernel and tile variant. */
-async function prepare(ctx: GpuContext, s: ConvShape, variants: Variants) {
+/** Uploads random data for `shape` and builds one launch per kernel and tile variant (also bench/figure4.ts's). */
+export async function prepare(ctx: GpuContext, s: ConvShape, variants: Variants) {
   const rng = createRng(7);
   const random = (shape: number[]) => {
     const t = Tensor.zeros(shape);
@@ -113,7 +114,7 @@ async function prepare(ctx: GpuContext, s: ConvShape, variants: Variants) {
     entries.push({ kernel: 'float_conv', label: `float_conv ${JSON.stringify(tile)}`, launches: [float] });
   }
   const release = () => Object.values(t).forEach((tensor) => tensor.destroy());
-  return { entries, release };
+  return { entries, tensors: t, release };
 }
 
 async function measureShapes(ctx: GpuContext, shapes: ConvShape[], rounds: number): Promise<KernelRow[]> {
@@ -161,7 +162,7 @@ const COLORS: Record<KernelName, string> = { xnor_conv: '#c0392b', bwn_conv: '#2
 const DASHES: Record<number, string | undefined> = { 1: '2 3', 3: undefined, 5: '8 4' };
 
 /** GOPS over channels, one line per kernel and kernel size (the paper's Fig. 4 axes). */
-function sweepChart(rows: KernelRow[], adapter: string): string {
+function sweepChart(rows: KernelRow[], adapter: string): Promise<string> {
   const series: Series[] = [];
   for (const kernel of ['xnor_conv', 'bwn_conv', 'float_conv'] as const) {
     for (const k of [1, 3, 5]) {
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
   }
   if (values.replot) {
     const rows = JSON.parse(readFileSync(values.replot, 'utf8')) as KernelRow[];
-    writeFileSync(values.chart ?? 'kernels.svg', sweepChart(rows, rows[0]?.adapter ?? 'unknown adapter'));
+    writeFileSync(values.chart ?? 'kernels.svg', await sweepChart(rows, rows[0]?.adapter ?? 'unknown adapter'));
     return;
   }
   const ctx = await createContext();
@@ -222,10 +223,12 @@ async function main(): Promise<void> {
     const rows = await measureShapes(ctx, shapes, values.quick ? 5 : 3);
     printRows(rows);
     if (values.json) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
-    if (values.chart) writeFileSync(values.chart, sweepChart(rows, ctx.adapterName));
+    if (values.chart) writeFileSync(values.chart, await sweepChart(rows, ctx.adapterName));
   } finally {
     ctx.destroy();
   }
 }
 
-await main();
+// Only as the program bench-kernels.js, not when bench/figure4.ts imports prepare() (the build then moves this
+// module into a shared chunk, so import.meta.url cannot tell).
+if (basename(process.argv[1] ?? '') === 'bench-kernels.js') await main();

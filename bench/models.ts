@@ -7,10 +7,19 @@
  *   --json FILE    rows {model, backend, adapter, batch, weightBytesFloat, weightBytesPacked, activationBytes, medianMs}
  *                  (activationBytes: WebGPU rows only)
  *   --only a,b     only these zoo names
+ *   --peers        then run bench/peers.ts (`npm run bench:models` does): LeNet-5 and ResNet-18
+ *                  in ONNX Runtime (node, web), TF.js (wasm, WebGPU) and xnornet, same weights,
+ *                  checked, with the issue's ratios; in a process of its own, after this one's
+ *                  device is gone
+ *   --quick        with --peers: passed on to it (fewer runs); this benchmark's own rows are
+ *                  the same
  * The cpu backend is timed after the GPU device is destroyed: a live Dawn device can disturb
  * CPU timings.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/cli/args.js';
@@ -26,7 +35,14 @@ import { withContext } from '../src/backends/webgpu/context.js';
 import { zooNames } from '../src/zoo/index.js';
 
 const { values } = parseArgs({
-  options: { batch: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    batch: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'string' },
+    only: { type: 'string' },
+    peers: { type: 'boolean' },
+    quick: { type: 'boolean' },
+  },
 });
 const batch = Number(values.batch ?? 1);
 const threads = Number(values.threads ?? availableParallelism());
@@ -109,3 +125,15 @@ console.log(
   ),
 );
 if (values.json) writeFileSync(values.json, `${JSON.stringify([...gpuRows, ...cpuRows], null, 2)}\n`);
+
+if (values.peers) {
+  // The peers in a process of their own (their CPU rows must not share one with a GPU device).
+  const peers = join(dirname(fileURLToPath(import.meta.url)), 'bench-peers.js');
+  const json = values.json ? ['--json', values.json.replace(/(\.json)?$/, '-peers.json')] : [];
+  console.log('\nPeers (bench:peers): the same networks in ONNX Runtime and TF.js\n');
+  const run = spawnSync(process.execPath, [peers, ...(values.quick ? ['--quick'] : []), ...json], { stdio: 'inherit' });
+  if (run.status !== 0) {
+    console.error(`bench:models: the peers benchmark failed (${run.error?.message ?? `exit code ${run.status ?? run.signal}`})`);
+    process.exit(1);
+  }
+}

@@ -188,3 +188,9 @@ export function exportOnnx(model: Model): Uint8Array {
   });
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/** Bytes of the initializers (the float32 weights) of an encoded ONNX model. */
+export function initializerBytes(encoded: Uint8Array): number {
+  const model = onnx.ModelProto.decode(encoded);
+  return (model.graph?.initializer ?? []).reduce((sum, t) => sum + (t.rawData?.length ?? 4 * (t.floatData?.length ?? 0)), 0);
+}

@@ -1,6 +1,8 @@
 /**
- * The same float network in TensorFlow.js on its WebAssembly backend (XNNPACK), built from the
- * model's own tensors, for bench/peers.ts.
+ * The same float network in TensorFlow.js, on its WebAssembly backend (XNNPACK) or on its
+ * WebGPU backend (on a GPUDevice the caller hands over: bench/peers/gpu-child.ts gives it
+ * xnornet's own), built from the model's own tensors, for bench/peers.ts. One builder serves
+ * both backends: it only calls TF.js's backend-agnostic ops.
  *
  * TF.js convolves NHWC, so everything is laid out for it once, when the network is built:
  * filters OIHW -> HWIO, and the input is handed over as NHWC (`prepare`, outside the timed
@@ -11,7 +13,11 @@
  * divisor (count_include_pad), so a padded avgpool pads explicitly with tf.pad and pools
  * 'valid' (TF.js would leave the pads out of the divisor). A flatten of a C x H x W image
  * reads NHWC in H, W, C order: the layer after it gets its weight columns (or batchnorm
- * parameters) permuted once to match, instead of a transpose per run.
+ * parameters) permuted once to match, instead of a transpose per run. A run computes step by
+ * step, each in its own tf.tidy, and disposes a value after its last reader, as TF.js's
+ * GraphModel executor does (one tidy around the whole run would keep every intermediate alive
+ * to the end); `runMeasured` reads TF.js's own count of tensor bytes (tf.memory())
+ * after each step of such a run.
  *
  * Threads: TF.js turns threads off in Node (WASM_HAS_MULTITHREAD_SUPPORT is false there,
  * tensorflow/tfjs#3830), and its XNNPACK pool is capped at navigator.hardwareConcurrency / 2
@@ -40,22 +46,34 @@ export interface TfjsWasmOptions {
   forceNodeThreads?: boolean;
 }
 
-export interface TfjsWasm {
-  /** What actually ran: backend, versions, SIMD, threads. */
+/** TF.js started on one backend. */
+export interface TfjsEngine {
+  /** What actually ran: backend, versions (and for wasm: SIMD, threads). */
   readonly description: string;
   readonly backend: string;
-  readonly simd: boolean;
-  readonly multithread: boolean;
-  readonly threads: number;
   readonly version: string;
   build(model: Model): TfjsNetwork;
 }
 
+export interface TfjsWasm extends TfjsEngine {
+  readonly simd: boolean;
+  readonly multithread: boolean;
+  readonly threads: number;
+}
+
 export interface TfjsNetwork {
+  /** Bytes of the tensors the network holds (float32 weights and biases, batchnorms folded). */
+  readonly weightBytes: number;
   /** The NCHW input as the NHWC tensor TF.js takes, made once before timing. */
   prepare(input: Tensor<Float32Array>): TfCore.Tensor;
   /** The model's outputs, as the reference lays them out ([N, F], or NCHW images). */
   run(prepared: TfCore.Tensor): Promise<Float32Array[]>;
+  /**
+   * A run that also reads tf.memory().numBytes after each step: `peakActivationBytes`, the most
+   * bytes of tensors alive at once beyond what was alive before the run, plus the input's (a
+   * value a step makes and drops inside its tidy, e.g. a pad, is not seen).
+   */
+  runMeasured(prepared: TfCore.Tensor): Promise<{ outputs: Float32Array[]; peakActivationBytes: number }>;
   dispose(): void;
 }
 
@@ -151,10 +169,49 @@ function weightsOf<K extends LayerWeights['kind']>(model: Model, node: GraphNode
   return w as Extract<LayerWeights, { kind: K }>;
 }
 
+/** TF.js's WebGPU backend on a device the caller made (and keeps: it destroys it, not TF.js). */
+export interface TfjsWebGpuOptions {
+  /** The GPU object the device came from: TF.js looks for navigator.gpu, which Node lacks. */
+  gpu: GPU;
+  device: GPUDevice;
+  /** The adapter's vendor and architecture: TF.js tunes some workgroup sizes by them. */
+  adapterInfo: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>;
+  /** Says what the device is, for the description. */
+  adapterName: string;
+}
+
+/**
+ * TF.js on its WebGPU backend, on the caller's device. The package registers a backend that
+ * asks navigator.gpu for an adapter and a device of its own, and only when navigator.gpu is
+ * there as it loads: it is imported first (Node has no navigator.gpu, so it registers
+ * nothing), then navigator.gpu is set (its WebGPUBackend checks for it) and the backend is
+ * registered on `device`.
+ */
+export async function createTfjsWebGpu({ gpu, device, adapterInfo, adapterName }: TfjsWebGpuOptions): Promise<TfjsEngine> {
+  const tf: Tf = await import('@tensorflow/tfjs-core');
+  const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (!nav?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...nav, gpu }, configurable: true, writable: true });
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(device, adapterInfo as GPUAdapterInfo));
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js: the webgpu backend did not start');
+  await tf.ready();
+  const { version: webgpuVersion } = createRequire(import.meta.url)('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
+  const version = `tfjs-core ${tf.version_core}, tfjs-backend-webgpu ${webgpuVersion}`;
+  return {
+    description: `TF.js ${tf.getBackend()} backend (${version}) on the same GPUDevice as xnornet's WebGPU rows (${adapterName})`,
+    backend: tf.getBackend(),
+    version,
+    build: (model) => buildNetwork(tf, model),
+  };
+}
+
 /** A window size as TF.js takes it (a mutable pair). */
 const pair = (p: readonly [number, number]): [number, number] => [p[0], p[1]];
 
 type Step = (values: Map<string, TfCore.Tensor>) => TfCore.Tensor;
+
+const tensorBytes = (t: TfCore.Tensor) => t.size * 4;
 
 function buildNetwork(tf: Tf, model: Model): TfjsNetwork {
   const { graph } = model;
@@ -172,7 +229,7 @@ function buildNetwork(tf: Tf, model: Model): TfjsNetwork {
   ]);
   /** Nodes computed by an earlier step (a folded batchnorm, a fused relu): name -> the step's value. */
   const alias = new Map<string, string>();
-  const steps: { name: string; step: Step }[] = [];
+  const steps: { name: string; step: Step; reads: string[] }[] = [];
   const input = (node: GraphNode, k = 0) => alias.get(node.inputs[k]!) ?? node.inputs[k]!;
   const layoutOf = (name: string) => layouts.get(alias.get(name) ?? name)!;
 
@@ -183,6 +240,7 @@ function buildNetwork(tf: Tf, model: Model): TfjsNetwork {
     const inLayout = layoutOf(node.inputs[0]!);
     let layout: Layout = inLayout;
     let step: Step;
+    let reads = [x];
     switch (a.op) {
       case 'conv2d':
       case 'linear': {
@@ -303,6 +361,7 @@ function buildNetwork(tf: Tf, model: Model): TfjsNetwork {
         });
         if (perms.some((p) => p !== perms[0])) throw new Error(`tfjs: add "${node.name}" mixes feature orders`);
         step = (v) => names.slice(1).reduce((sum, n) => tf.add(sum, v.get(n)!), v.get(names[0]!)!);
+        reads = names;
         break;
       }
       case 'softmax':
@@ -318,38 +377,72 @@ function buildNetwork(tf: Tf, model: Model): TfjsNetwork {
       }
     }
     layouts.set(node.name, layout);
-    steps.push({ name: node.name, step });
+    steps.push({ name: node.name, step, reads });
   }
 
   const outputs = graph.outputs.map((name) => alias.get(name) ?? name);
+  /** The index of the last step that reads each value (outputs and the input are never dropped). */
+  const lastRead = new Map<string, number>();
+  steps.forEach(({ reads }, i) => reads.forEach((name) => lastRead.set(name, i)));
+  const weightBytes = owned.reduce((sum, t) => sum + tensorBytes(t), 0);
+
+  /** One run: each step in its own tidy, a value disposed after its last reader; `after` sees each step's end. */
+  const forward = (prepared: TfCore.Tensor, after?: () => void): TfCore.Tensor[] => {
+    const values = new Map<string, TfCore.Tensor>([['input', prepared]]);
+    steps.forEach(({ name, step, reads }, i) => {
+      values.set(
+        name,
+        tf.tidy(() => step(values)),
+      );
+      after?.();
+      for (const read of new Set(reads)) {
+        const t = values.get(read)!;
+        if (read === 'input' || lastRead.get(read) !== i || outputs.includes(read)) continue;
+        values.delete(read);
+        // A step may hand back a value it was given (an add of one input): that one lives on.
+        if (![...values.values()].includes(t)) t.dispose();
+      }
+    });
+    const results = tf.tidy(() =>
+      outputs.map((name) => {
+        const t = values.get(name)!;
+        return t.rank === 4 ? tf.transpose(t, [0, 3, 1, 2]) : tf.clone(t);
+      }),
+    );
+    for (const [name, t] of values) if (name !== 'input') t.dispose();
+    return results;
+  };
+
   return {
+    weightBytes,
     prepare(nchw) {
       if (nchw.rank !== 4) return keep(tf.tensor(nchw.data, [...nchw.shape]));
       return tf.tidy(() => keep(tf.transpose(tf.tensor4d(nchw.data, nchw.shape as [number, number, number, number]), [0, 2, 3, 1])));
     },
-    async run(prepared) {
-      const results = tf.tidy(() => {
-        const values = new Map<string, TfCore.Tensor>([['input', prepared]]);
-        for (const { name, step } of steps) values.set(name, step(values));
-        return outputs.map((name) => {
-          const t = values.get(name)!;
-          return t.rank === 4 ? tf.transpose(t, [0, 3, 1, 2]) : t;
-        });
-      });
-      const data = await Promise.all(results.map((t) => t.data() as Promise<Float32Array>));
-      results.forEach((t) => t.dispose());
-      return data.map((d, k) => {
-        const layout = layouts.get(outputs[k]!)!;
-        if (layout.kind !== 'vector' || !layout.perm) return d;
-        // Back to the reference's C, H, W feature order.
-        const out = new Float32Array(d.length);
-        const features = layout.perm.length;
-        for (let n = 0; n < d.length / features; n++) layout.perm.forEach((p, j) => (out[n * features + p] = d[n * features + j]!));
-        return out;
-      });
+    async runMeasured(prepared) {
+      const before = tf.memory().numBytes;
+      let peak = before;
+      const data = await read(forward(prepared, () => (peak = Math.max(peak, tf.memory().numBytes))));
+      return { outputs: data, peakActivationBytes: peak - before + tensorBytes(prepared) };
     },
+    run: (prepared) => read(forward(prepared)),
     dispose() {
       owned.splice(0).forEach((t) => t.dispose());
     },
   };
+
+  /** The outputs' values, in the reference's layout; the tensors disposed. */
+  async function read(results: TfCore.Tensor[]): Promise<Float32Array[]> {
+    const data = await Promise.all(results.map((t) => t.data() as Promise<Float32Array>));
+    results.forEach((t) => t.dispose());
+    return data.map((d, k) => {
+      const layout = layouts.get(outputs[k]!)!;
+      if (layout.kind !== 'vector' || !layout.perm) return d;
+      // Back to the reference's C, H, W feature order.
+      const out = new Float32Array(d.length);
+      const features = layout.perm.length;
+      for (let n = 0; n < d.length / features; n++) layout.perm.forEach((p, j) => (out[n * features + p] = d[n * features + j]!));
+      return out;
+    });
+  }
 }
