@@ -1,8 +1,10 @@
 /// <reference types="vitest/config" />
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+// Beside this file, or one folder up where a benchmark bundles it into dist/.
+const packageJson = [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((url) => existsSync(url))!;
+const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 
 // One mechanism brings shaders/*.wgsl into the code everywhere: Vite's `?raw` import. Vitest
 // runs the sources through Vite; `vite build` bundles for Node with the shader text inlined
