@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 
 // Beside this file, or one folder up where a benchmark bundles it into dist/.
-const packageJson = [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((url) => existsSync(url))!;
+const packageJson = [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((url) =>
+  existsSync(url),
+)!;
 const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 
 // One mechanism brings shaders/*.wgsl into the code everywhere: Vite's `?raw` import. Vitest
