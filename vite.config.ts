@@ -34,6 +34,7 @@ export default defineConfig({
         'bench-peers': 'bench/peers.ts',
         'bench-all': 'bench/all.ts',
         'bench-figure4': 'bench/figure4.ts',
+        'bench-train': 'bench/train.ts',
       },
       output: { entryFileNames: '[name].js' },
     },

@@ -54,6 +54,11 @@ const BENCHES: Bench[] = [
     args: [...(quick ? ['--only', 'lenet5-xnor,nin-xnor,resnet18-xnor'] : []), '--json', `${file('models-swiftshader')}.json`],
   },
   {
+    name: 'train',
+    what: 'training images/s of LeNet-5 float, BWN and XNOR on the cpu backend, and PyTorch beside it',
+    args: [...(quick ? ['--quick'] : []), '--json', `${file('train')}.json`],
+  },
+  {
     name: 'browser',
     what: 'zoo models in headless Chromium, WebGPU and the cpu backend',
     args: [...(quick ? ['--runs', '5'] : []), '--json', `${file('browser')}.json`],

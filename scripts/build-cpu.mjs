@@ -5,6 +5,7 @@
  *   src/backends/cpu/wasm-kernel.ts imports it with Vite's `?url&inline` (a base64 data URL; plain
  *   `?inline` is only for known asset types, which .wasm is not).
  * - float-conv.wasm: assembly/float-conv.ts, the same way; imported by src/backends/cpu/float-conv.ts.
+ * - gemm.wasm: assembly/gemm.ts, the same way; imported by src/backends/cpu/gemm.ts (training).
  * - worker.js: src/backends/cpu/worker.ts bundled by Vite into one self-contained script (IIFE, global
  *   `xnorCpuWorker`); the thread pool imports it with `?raw` and starts workers from the text.
  * One mechanism for vitest, the Node build in dist/ and a browser build: both are strings in
@@ -40,6 +41,7 @@ async function compileWasm(name) {
 }
 await compileWasm('xnor-conv');
 await compileWasm('float-conv');
+await compileWasm('gemm');
 
 await build({
   root,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks, then the npm packages. Safe to run again.
+# - Debian's dataset-fashion-mnist: the Fashion-MNIST files training and its tests read.
 # - WebGPU in Node is Dawn (npm package "webgpu"). Without a GPU, Dawn runs on SwiftShader, a
 #   CPU Vulkan driver shipped by Debian's chromium package; Dawn also needs the Vulkan loader.
 set -euo pipefail
@@ -8,10 +9,12 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || missing+=(libvulkan1)
+# Fashion-MNIST for training and the shipped models' tests (xnornet train --dataset fashion-mnist).
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "setup: installing ${missing[*]} (SwiftShader Vulkan driver and loader for WebGPU without a GPU)"
+    echo "setup: installing ${missing[*]} (SwiftShader and the Vulkan loader for WebGPU without a GPU; Fashion-MNIST)"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else

@@ -66,3 +66,14 @@ export {
 } from './runner/classify.js';
 export { type CpuThreadPoolOptions, createCpuThreadPool } from './backends/cpu/platform-thread-pool.js';
 export type { CpuThreadPool } from './backends/cpu/thread-pool.js';
+export type { ConvKernels, FTensor, Floats, OpTraining, TrainContext, TrainParams } from './ops/training.js';
+export { referenceConvKernels } from './ops/conv-kernels-reference.js';
+export { type TrainBackend, type TrainingSetup, TrainingSession } from './train/session.js';
+export type { BatchProgress, EpochRecord, Evaluation, TrainHooks, TrainOptions } from './train/trainer.js';
+export type { OptimizerName, OptimizerOptions, OptimizerState, Schedule, ScheduleName } from './train/optimizer.js';
+export { Network, type Precision } from './train/network.js';
+export { softmaxCrossEntropy } from './train/loss.js';
+export { type ClassifierResult, runClassifier } from './train/evaluate.js';
+export { type LabelledImages, type Split, checkLabels, subset } from './train/data/dataset.js';
+export { DATASET_NAMES, type DatasetName, loadDataset } from './train/data/index.js';
+export { shiftAugment } from './train/data/augment.js';

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Lower layers first; a module may import from its own layer or below. */
-const LAYERS = [['util', 'types'], ['tensor'], ['ops'], ['model'], ['zoo', 'plan'], ['backends'], ['runner'], ['cli']];
+const LAYERS = [['util', 'types'], ['tensor'], ['ops'], ['model'], ['zoo', 'plan'], ['backends'], ['runner'], ['train'], ['cli']];
 
 const root = resolve(import.meta.dirname, '../src');
 const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.includes('generated'));

@@ -3,12 +3,14 @@
 import { UsageError } from './args.js';
 import { type Io, processIo } from './io.js';
 import * as checkCommand from './commands/check.js';
+import * as evalCommand from './commands/eval.js';
 import * as infoCommand from './commands/info.js';
 import * as packCommand from './commands/pack.js';
 import * as profileCommand from './commands/profile.js';
 import * as predictCommand from './commands/predict.js';
 import * as runCommand from './commands/run.js';
 import * as selfcheckCommand from './commands/selfcheck.js';
+import * as trainCommand from './commands/train.js';
 
 interface Command {
   summary: string;
@@ -17,7 +19,7 @@ interface Command {
 }
 
 /** Commands that take --backend: a missing adapter suggests the cpu backend. */
-const HAS_BACKEND = ['run', 'check', 'predict', 'profile'];
+const HAS_BACKEND = ['run', 'check', 'predict', 'profile', 'eval'];
 
 const commands: Record<string, Command> = {
   run: { summary: 'run a model on a .npy batch and write the output .npy', usage: runCommand.usage, run: runCommand.run },
@@ -37,6 +39,16 @@ const commands: Record<string, Command> = {
     summary: 'the most probable classes of PNG/JPEG images (or .npy pixels), with labels',
     usage: predictCommand.usage,
     run: predictCommand.predict,
+  },
+  train: {
+    summary: 'train a binary (BWN/XNOR) or float network on a dataset: model, checkpoint, curve',
+    usage: trainCommand.usage,
+    run: trainCommand.trainCommand,
+  },
+  eval: {
+    summary: 'accuracy and confusion matrix of a model on a labelled dataset',
+    usage: evalCommand.usage,
+    run: evalCommand.evalCommand,
   },
   selfcheck: {
     summary: 'name the WebGPU adapter and check a GPU kernel against the CPU',

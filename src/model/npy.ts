@@ -3,7 +3,9 @@
  * version, a little-endian header length (2 bytes in version 1, 4 in versions 2 and 3), a
  * Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, then the
  * data. xnornet reads little-endian float32 and float64 (NumPy's default, converted) in C order;
- * `readNpyArray` also reads uint8 (raw image pixels, for `xnornet predict`) as bytes.
+ * `readNpyArray` also reads uint8 (raw image pixels, for `xnornet predict`) as bytes, and
+ * `readNpyIntegers` reads any of NumPy's integer dtypes, either byte order (class labels, for
+ * `xnornet train`), as int32.
  */
 import { Tensor, formatShape, shapeSize } from '../tensor/tensor.js';
 import { ModelFormatError } from './errors.js';
@@ -25,6 +27,9 @@ type Descr = keyof typeof ITEM_BYTES;
 const UINT8_ALIASES = new Set(['|u1', '<u1', '>u1', 'u1']);
 const SUPPORTED = "(xnornet reads '<f4' and '<f8')";
 const SUPPORTED_ARRAY = "(xnornet reads '<f4', '<f8' and '|u1')";
+const SUPPORTED_INTEGERS = "(xnornet reads '|i1', '|u1', '<i2', '<u2', '<i4', '<u4', '<i8', '<u8' and their '>' big-endian forms)";
+/** Byte order ('|' or none only for one byte), signedness, size. */
+const INTEGER_DESCR = /^([<>|]?)([iu])([1248])$/;
 
 /** What `readNpyArray` reads: floats as float32, uint8 as the file's bytes. */
 export type NpyArray =
@@ -53,17 +58,42 @@ export function readNpyArray(bytes: Uint8Array, file: string): NpyArray {
   return parseNpy(bytes, file, true);
 }
 
+/**
+ * An integer file (any of NumPy's integer dtypes, either byte order) as int32, for class labels.
+ * Float files and values outside int32 are ModelFormatErrors naming `file`.
+ */
+export function readNpyIntegers(bytes: Uint8Array, file: string): { shape: number[]; data: Int32Array } {
+  const { type, shape, data } = parseFile(bytes, file, (descr) => integerType(descr, file));
+  return { shape, data: toInt32(data, type, file) };
+}
+
 function parseNpy(bytes: Uint8Array, file: string, uint8: boolean): NpyArray {
+  const { type, shape, data } = parseFile(bytes, file, (descr) => arrayType(descr, file, uint8));
+  if (type.descr === '|u1') return { dtype: 'uint8', shape, data: new Uint8Array(data) };
+  return { dtype: 'float32', tensor: new Tensor(toFloat32(data, type.descr), shape) };
+}
+
+/** A dtype a reader takes: its (normalised) descr and item size. */
+interface DataType {
+  descr: string;
+  itemBytes: number;
+}
+
+/** The header checked (the dtype by `dtypeOf`, which throws on one the reader does not take) and the data's bytes. */
+function parseFile<T extends DataType>(
+  bytes: Uint8Array,
+  file: string,
+  dtypeOf: (descr: PyValue) => T,
+): { type: T; shape: number[]; data: Uint8Array } {
   const { headerText, dataStart } = readHeaderText(bytes, file);
-  const { descr, shape } = checkHeader(new LiteralParser(headerText, file).parse(), file, uint8);
+  const { type, shape } = checkHeader(new LiteralParser(headerText, file).parse(), file, dtypeOf);
   const data = bytes.subarray(dataStart);
   // A product too large to be exact is also far larger than any file.
-  const needed = shapeSize(shape) * ITEM_BYTES[descr];
+  const needed = shapeSize(shape) * type.itemBytes;
   if (data.length !== needed) {
-    throw new ModelFormatError(file, `data is ${data.length} bytes but shape ${formatShape(shape)} of '${descr}' needs ${needed}`);
+    throw new ModelFormatError(file, `data is ${data.length} bytes but shape ${formatShape(shape)} of '${type.descr}' needs ${needed}`);
   }
-  if (descr === '|u1') return { dtype: 'uint8', shape, data: new Uint8Array(data) };
-  return { dtype: 'float32', tensor: new Tensor(toFloat32(data, descr), shape) };
+  return { type, shape, data };
 }
 
 function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; dataStart: number } {
@@ -99,13 +129,28 @@ function readHeaderText(bytes: Uint8Array, file: string): { headerText: string; 
   }
 }
 
-function checkHeader(header: PyValue, file: string, uint8: boolean): { descr: Descr; shape: number[] } {
+function checkHeader<T>(header: PyValue, file: string, dtypeOf: (descr: PyValue) => T): { type: T; shape: number[] } {
   if (!(header instanceof Map)) throw new ModelFormatError(file, `header is not a dict: ${pyRepr(header)}`);
   const field = (key: string): PyValue => {
     if (!header.has(key)) throw new ModelFormatError(file, `header lacks '${key}'`);
     return header.get(key)!;
   };
   const [rawDescr, fortranOrder, shape] = [field('descr'), field('fortran_order'), field('shape')];
+  const type = dtypeOf(rawDescr);
+  if (fortranOrder === true) {
+    throw new ModelFormatError(file, 'fortran_order is True; xnornet reads C order (save np.ascontiguousarray(x))');
+  }
+  if (fortranOrder !== false) {
+    throw new ModelFormatError(file, `fortran_order must be True or False, got ${pyRepr(fortranOrder)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 0)) {
+    throw new ModelFormatError(file, `shape must be a tuple of non-negative integers, got ${pyRepr(shape)}`);
+  }
+  return { type, shape: shape as number[] };
+}
+
+/** The float dtypes, and uint8 when `uint8` (readNpyArray). */
+function arrayType(rawDescr: PyValue, file: string, uint8: boolean): { descr: Descr; itemBytes: number } {
   const descr = typeof rawDescr === 'string' && UINT8_ALIASES.has(rawDescr) ? '|u1' : rawDescr;
   if (descr === '|u1' && !uint8) {
     throw new ModelFormatError(
@@ -117,16 +162,23 @@ function checkHeader(header: PyValue, file: string, uint8: boolean): { descr: De
     const endian = typeof descr === 'string' && descr.startsWith('>') ? 'big-endian ' : '';
     throw new ModelFormatError(file, `${endian}dtype ${pyRepr(descr)} is not supported ${uint8 ? SUPPORTED_ARRAY : SUPPORTED}`);
   }
-  if (fortranOrder === true) {
-    throw new ModelFormatError(file, 'fortran_order is True; xnornet reads C order (save np.ascontiguousarray(x))');
+  return { descr: descr as Descr, itemBytes: ITEM_BYTES[descr as Descr] };
+}
+
+interface IntegerType extends DataType {
+  /** 'i1', 'u4', ...: the descr without its byte order. */
+  kind: string;
+  littleEndian: boolean;
+}
+
+function integerType(descr: PyValue, file: string): IntegerType {
+  const match = typeof descr === 'string' ? INTEGER_DESCR.exec(descr) : null;
+  const itemBytes = Number(match?.[3]);
+  // Several bytes need a byte order: NumPy never writes '|i4' or a bare 'i4'.
+  if (match === null || (itemBytes > 1 && match[1] !== '<' && match[1] !== '>')) {
+    throw new ModelFormatError(file, `dtype ${pyRepr(descr)} is not an integer dtype ${SUPPORTED_INTEGERS}`);
   }
-  if (fortranOrder !== false) {
-    throw new ModelFormatError(file, `fortran_order must be True or False, got ${pyRepr(fortranOrder)}`);
-  }
-  if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 0)) {
-    throw new ModelFormatError(file, `shape must be a tuple of non-negative integers, got ${pyRepr(shape)}`);
-  }
-  return { descr: descr as Descr, shape: shape as number[] };
+  return { descr: descr as string, itemBytes, kind: `${match[2]}${match[3]}`, littleEndian: match[1] !== '>' };
 }
 
 /**
@@ -136,6 +188,34 @@ function checkHeader(header: PyValue, file: string, uint8: boolean): { descr: De
 function toFloat32(data: Uint8Array, descr: '<f4' | '<f8'): Float32Array {
   const buffer = new Uint8Array(data).buffer;
   return descr === '<f4' ? new Float32Array(buffer) : new Float32Array(new Float64Array(buffer));
+}
+
+/** DataView's reader for each integer kind (the descr without its byte order). */
+const INTEGER_READERS: Record<string, (view: DataView, at: number, littleEndian: boolean) => number | bigint> = {
+  i1: (view, at) => view.getInt8(at),
+  u1: (view, at) => view.getUint8(at),
+  i2: (view, at, le) => view.getInt16(at, le),
+  u2: (view, at, le) => view.getUint16(at, le),
+  i4: (view, at, le) => view.getInt32(at, le),
+  u4: (view, at, le) => view.getUint32(at, le),
+  i8: (view, at, le) => view.getBigInt64(at, le),
+  u8: (view, at, le) => view.getBigUint64(at, le),
+};
+
+/** Each value checked to fit int32 (labels are small, but a uint32 or int64 file may hold anything). */
+function toInt32(data: Uint8Array, type: IntegerType, file: string): Int32Array {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const { itemBytes, littleEndian } = type;
+  const read = INTEGER_READERS[type.kind]!;
+  const out = new Int32Array(data.length / itemBytes);
+  for (let i = 0; i < out.length; i++) {
+    const value = read(view, i * itemBytes, littleEndian);
+    if (value < -0x80000000 || value > 0x7fffffff) {
+      throw new ModelFormatError(file, `value ${value} at index ${i} is outside int32 (-2147483648..2147483647)`);
+    }
+    out[i] = Number(value);
+  }
+  return out;
 }
 
 /** Version 1.0, '<f4', C order, with NumPy's header byte for byte (numpy.lib.format). */

@@ -1,6 +1,7 @@
 /** add: the elementwise sum of two or more inputs of one shape (a residual shortcut). */
 import { Tensor, formatShape } from '../tensor/tensor.js';
 import { type OpDef, sameShape, weightlessOp } from './op.js';
+import { zerosLike } from './training.js';
 
 export interface AddAttrs {
   op: 'add';
@@ -29,4 +30,15 @@ export const addOp: OpDef<AddAttrs> = weightlessOp({
     return sameShape('add', x, fail);
   },
   reference: ([x, ...rest]) => rest.reduce((sum, t) => add(sum, t), x!),
+  train: {
+    trainable: () => [],
+    forward: (inputs) => {
+      const [first] = inputs as [(typeof inputs)[0]];
+      const sum = zerosLike(first.data, first.data.length);
+      for (const { data } of inputs) for (let i = 0; i < sum.length; i++) sum[i]! += data[i]!;
+      return { output: { data: sum, shape: first.shape }, saved: inputs.length };
+    },
+    // Every input receives the output's gradient.
+    backward: (dy, count) => ({ inputs: Array.from({ length: count as number }, () => dy), params: {} }),
+  },
 });

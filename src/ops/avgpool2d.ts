@@ -7,5 +7,5 @@ export function avgpool2d(x: Tensor<Float32Array>, window: WindowParams): Tensor
   return poolWindows(x, window, 'avgpool2d', 0, (values) => values.reduce((a, b) => a + b, 0) / values.length);
 }
 
-export const avgpool2dOp = windowedPoolOp('avgpool2d', avgpool2d);
+export const avgpool2dOp = windowedPoolOp('avgpool2d', avgpool2d, 'avg');
 export type Avgpool2dAttrs = ReturnType<typeof avgpool2dOp.parse>;

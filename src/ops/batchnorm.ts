@@ -3,6 +3,92 @@ import { Tensor } from '../tensor/tensor.js';
 import { channelLayout } from './channels.js';
 import type { Affine } from './epilogue.js';
 import { NO_COST, type OpDef, type WeightsOfKind, sameShape } from './op.js';
+import { type Floats, type OpTraining, zerosLike } from './training.js';
+
+/** PyTorch's BatchNorm momentum: running = (1 - m) * running + m * batch statistic. */
+export const BATCHNORM_MOMENTUM = 0.1;
+
+interface BatchnormSaved {
+  /** x normalised: (x - mean) / sqrt(var + eps). */
+  xhat: Floats;
+  invStd: Float64Array;
+  channels: number;
+  inner: number;
+}
+
+/**
+ * Training mode normalises with the batch's mean and biased variance over (N, H, W) and moves
+ * the running statistics towards the mean and the unbiased variance; evaluation (ctx.training
+ * false) is inference with the running statistics.
+ */
+const batchnormTraining: OpTraining<BatchnormAttrs> = {
+  trainable: (a) => (a.affine ? ['weight', 'bias'] : []),
+  forward: ([x], a, params, { training }) => {
+    const { channels, inner } = channelLayout(x!, 'batchnorm');
+    const n = x!.shape[0]!;
+    const count = n * inner;
+    const mean = params['running_mean']!;
+    const variance = params['running_var']!;
+    const at = (b: number, c: number) => (b * channels + c) * inner;
+    const xhat = zerosLike(x!.data, x!.data.length);
+    const y = zerosLike(x!.data, x!.data.length);
+    const invStd = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      let m = mean[c]!;
+      let v = variance[c]!;
+      if (training) {
+        let sum = 0;
+        for (let b = 0; b < n; b++) for (let k = at(b, c); k < at(b, c) + inner; k++) sum += x!.data[k]!;
+        m = sum / count;
+        let squares = 0;
+        for (let b = 0; b < n; b++) for (let k = at(b, c); k < at(b, c) + inner; k++) squares += (x!.data[k]! - m) ** 2;
+        v = squares / count;
+        mean[c] = (1 - BATCHNORM_MOMENTUM) * mean[c]! + BATCHNORM_MOMENTUM * m;
+        variance[c] = (1 - BATCHNORM_MOMENTUM) * variance[c]! + BATCHNORM_MOMENTUM * (count > 1 ? (v * count) / (count - 1) : v);
+      }
+      invStd[c] = 1 / Math.sqrt(v + a.eps);
+      const scale = a.affine ? params['weight']![c]! : 1;
+      const shift = a.affine ? params['bias']![c]! : 0;
+      for (let b = 0; b < n; b++) {
+        for (let k = at(b, c); k < at(b, c) + inner; k++) {
+          xhat[k] = (x!.data[k]! - m) * invStd[c]!;
+          y[k] = xhat[k]! * scale + shift;
+        }
+      }
+    }
+    const saved: BatchnormSaved = { xhat, invStd, channels, inner };
+    return { output: { data: y, shape: x!.shape }, saved };
+  },
+  // dx = invStd / count * (count * g - sum g - xhat * sum(g * xhat)), g = dy * weight.
+  backward: (dy, savedValue, a, params) => {
+    const { xhat, invStd, channels, inner } = savedValue as BatchnormSaved;
+    const n = dy.length / (channels * inner);
+    const count = n * inner;
+    const dx = zerosLike(dy, dy.length);
+    const dweight = zerosLike(dy, channels);
+    const dbias = zerosLike(dy, channels);
+    const at = (b: number, c: number) => (b * channels + c) * inner;
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      let dot = 0;
+      for (let b = 0; b < n; b++) {
+        for (let k = at(b, c); k < at(b, c) + inner; k++) {
+          sum += dy[k]!;
+          dot += dy[k]! * xhat[k]!;
+        }
+      }
+      dweight[c] = dot;
+      dbias[c] = sum;
+      const scale = a.affine ? params['weight']![c]! : 1;
+      const factor = (scale * invStd[c]!) / count;
+      for (let b = 0; b < n; b++) {
+        for (let k = at(b, c); k < at(b, c) + inner; k++) dx[k] = factor * (count * dy[k]! - sum - xhat[k]! * dot);
+      }
+    }
+    const grads: Record<string, Floats> = a.affine ? { weight: dweight, bias: dbias } : {};
+    return { inputs: [dx], params: grads };
+  },
+};
 
 export interface BatchnormAttrs {
   op: 'batchnorm';
@@ -75,4 +161,5 @@ export const batchnormOp: OpDef<BatchnormAttrs, WeightsOfKind<'batchnorm'>> = {
     packedBytes: 4 * c! * (a.affine ? 4 : 2),
   }),
   reference: ([x], _a, w) => batchnorm(x!, w),
+  train: batchnormTraining,
 };

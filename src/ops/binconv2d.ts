@@ -8,6 +8,7 @@ import { convGeometry } from './conv.js';
 import { checkBias } from './conv2d.js';
 import { correlate, inputScale } from './correlate.js';
 import { binaryLayerWeights, convOutputShape, layerCost, layerTensors } from './layer.js';
+import { layerTraining } from './layer-training.js';
 import { type BinaryMode, type OpDef, type WeightsOfKind } from './op.js';
 import type { Pair } from './window.js';
 
@@ -83,4 +84,5 @@ export const binconv2dOp: OpDef<Binconv2dAttrs, WeightsOfKind<'binary'>> = {
   weights: (a, input, source) => binaryLayerWeights(source, a.outChannels, input[0]!, a.kernel, a.bias),
   cost: (a, input, output) => layerCost(a.mode, a.outChannels, input[0]!, a.kernel, a.bias, output),
   reference: ([x], a, w) => binconv2d(x!, { signs: unpackWeights(w.packed), alpha: w.packed.alpha.data }, w.bias, a),
+  train: layerTraining((a) => ({ mode: a.mode, outChannels: a.outChannels, window: a, bias: a.bias, scaleInput: a.scaleInput })),
 };

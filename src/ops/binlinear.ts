@@ -3,6 +3,7 @@ import { unpackWeights } from '../tensor/bits.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type BinaryWeights, binconv2d } from './binconv2d.js';
 import { binaryLayerWeights, layerCost, layerTensors } from './layer.js';
+import { layerTraining } from './layer-training.js';
 import { ONE, ZERO, asColumns, checkFeatures } from './linear.js';
 import { type BinaryMode, type OpDef, type WeightsOfKind, vectorInput } from './op.js';
 
@@ -48,4 +49,5 @@ export const binlinearOp: OpDef<BinlinearAttrs, WeightsOfKind<'binary'>> = {
   weights: (a, input, source) => binaryLayerWeights(source, a.outFeatures, input[0]!, undefined, a.bias),
   cost: (a, input, output) => layerCost(a.mode, a.outFeatures, input[0]!, undefined, a.bias, output),
   reference: ([x], a, w) => binlinear(x!, { signs: unpackWeights(w.packed), alpha: w.packed.alpha.data }, w.bias, a.mode, a.scaleInput),
+  train: layerTraining((a) => ({ mode: a.mode, outChannels: a.outFeatures, window: undefined, bias: a.bias, scaleInput: a.scaleInput })),
 };

@@ -3,6 +3,7 @@ import { Tensor, nchwDims } from '../tensor/tensor.js';
 import { convGeometry } from './conv.js';
 import { correlate } from './correlate.js';
 import { convOutputShape, floatLayerWeights, layerCost, layerTensors } from './layer.js';
+import { layerTraining } from './layer-training.js';
 import { type OpDef, type WeightsOfKind } from './op.js';
 import type { Pair } from './window.js';
 
@@ -55,4 +56,5 @@ export const conv2dOp: OpDef<Conv2dAttrs, WeightsOfKind<'float'>> = {
   weights: (a, input, source) => floatLayerWeights(source, a.outChannels, input[0]!, a.kernel, a.bias),
   cost: (a, input, output) => layerCost('float', a.outChannels, input[0]!, a.kernel, a.bias, output),
   reference: ([x], a, w) => conv2d(x!, w.weight, w.bias, a.stride, a.padding),
+  train: layerTraining((a) => ({ mode: 'float', outChannels: a.outChannels, window: a, bias: a.bias, scaleInput: false })),
 };

@@ -1,6 +1,7 @@
 /** flatten: keeps N and flattens C, H, W in that order; a view, no data moves. */
 import { type Tensor, shapeSize } from '../tensor/tensor.js';
 import { type OpDef, weightlessOp } from './op.js';
+import { viewTraining } from './training.js';
 
 export interface FlattenAttrs {
   op: 'flatten';
@@ -19,4 +20,5 @@ export const flattenOp: OpDef<FlattenAttrs> = weightlessOp({
   parse: () => ({ op: 'flatten' }),
   outputShape: (_a, [x]) => [shapeSize(x!)],
   reference: ([x]) => flatten(x!),
+  train: viewTraining((x) => [x.shape[0]!, shapeSize(x.shape.slice(1))]),
 });

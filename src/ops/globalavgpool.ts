@@ -2,6 +2,7 @@
 import { type Tensor, nchwDims } from '../tensor/tensor.js';
 import { avgpool2d } from './avgpool2d.js';
 import { type OpDef, imageInput, weightlessOp } from './op.js';
+import { poolTraining } from './pooling.js';
 import type { WindowParams } from './window.js';
 
 export interface GlobalavgpoolAttrs {
@@ -25,4 +26,5 @@ export const globalavgpoolOp: OpDef<GlobalavgpoolAttrs> = weightlessOp({
   parse: () => ({ op: 'globalavgpool' }),
   outputShape: (_a, [x], fail) => [imageInput('globalavgpool', x!, fail)[0], 1, 1],
   reference: ([x]) => globalavgpool(x!),
+  train: poolTraining('avg', (_a, shape) => globalWindow(shape)),
 });

@@ -1,6 +1,7 @@
 /** hardtanh: clamp(x, min, max), PyTorch's Hardtanh (default range [-1, 1]). */
 import { Tensor } from '../tensor/tensor.js';
 import { type OpDef, sameShape, weightlessOp } from './op.js';
+import { elementwiseTraining } from './training.js';
 
 export interface HardtanhAttrs {
   op: 'hardtanh';
@@ -27,4 +28,9 @@ export const hardtanhOp: OpDef<HardtanhAttrs> = weightlessOp({
   },
   outputShape: (_a, [x], fail) => sameShape('hardtanh', x!, fail),
   reference: ([x], a) => hardtanh(x!, a.min, a.max),
+  // PyTorch's gradient is 1 strictly inside (min, max), 0 at and beyond the bounds.
+  train: elementwiseTraining<HardtanhAttrs>(
+    (v, a) => Math.min(a.max, Math.max(a.min, v)),
+    (v, a) => (v > a.min && v < a.max ? 1 : 0),
+  ),
 });

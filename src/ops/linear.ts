@@ -2,6 +2,7 @@
 import { Tensor, formatShape, matrixDims } from '../tensor/tensor.js';
 import { conv2d } from './conv2d.js';
 import { floatLayerWeights, layerCost, layerTensors } from './layer.js';
+import { layerTraining } from './layer-training.js';
 import { type OpDef, type WeightsOfKind, vectorInput } from './op.js';
 import type { Pair } from './window.js';
 
@@ -44,4 +45,5 @@ export const linearOp: OpDef<LinearAttrs, WeightsOfKind<'float'>> = {
   weights: (a, input, source) => floatLayerWeights(source, a.outFeatures, input[0]!, undefined, a.bias),
   cost: (a, input, output) => layerCost('float', a.outFeatures, input[0]!, undefined, a.bias, output),
   reference: ([x], _a, w) => linear(x!, w.weight, w.bias),
+  train: layerTraining((a) => ({ mode: 'float', outChannels: a.outFeatures, window: undefined, bias: a.bias, scaleInput: false })),
 };

@@ -7,5 +7,5 @@ export function maxpool2d(x: Tensor<Float32Array>, window: WindowParams): Tensor
   return poolWindows(x, window, 'maxpool2d', -Infinity, (values) => Math.max(...values));
 }
 
-export const maxpool2dOp = windowedPoolOp('maxpool2d', maxpool2d);
+export const maxpool2dOp = windowedPoolOp('maxpool2d', maxpool2d, 'max');
 export type Maxpool2dAttrs = ReturnType<typeof maxpool2dOp.parse>;

@@ -5,6 +5,7 @@
  */
 import type { PackedWeights } from '../tensor/bits.js';
 import { type Tensor, formatShape } from '../tensor/tensor.js';
+import type { OpTraining } from './training.js';
 import type { Pair } from './window.js';
 
 export type Shape = readonly number[];
@@ -82,11 +83,13 @@ export interface OpDef<A extends { op: string }, W extends LayerWeights | undefi
   cost(attrs: A, input: Shape, output: Shape): Cost;
   /** The float reference of semantics.md: batched inputs [N, ...] to the batched output. */
   reference(inputs: readonly Tensor<Float32Array>[], attrs: A, weights: W): Tensor<Float32Array>;
+  /** Its forward pass in training mode and its backward pass (semantics.md, training). */
+  readonly train: OpTraining<A>;
 }
 
 /** An op without tensors (elementwise, pooling, views): no weights, no cost of its own. */
 export function weightlessOp<A extends { op: string }>(
-  def: Pick<OpDef<A>, 'op' | 'attributes' | 'inputs' | 'parse' | 'outputShape' | 'reference'>,
+  def: Pick<OpDef<A>, 'op' | 'attributes' | 'inputs' | 'parse' | 'outputShape' | 'reference' | 'train'>,
 ): OpDef<A> {
   return { ...def, tensors: () => [], weights: () => undefined, cost: () => NO_COST };
 }

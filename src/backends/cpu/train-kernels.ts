@@ -1,0 +1,118 @@
+/**
+ * The cpu backend's ConvKernels for training, float32: every convolution as one GEMM over the
+ * batch's columns (im2col), cols [K = Cin*kh*kw, N*Ho*Wo]:
+ * - forward:      Y [Cout, N*P] = W [Cout, K] . cols
+ * - weight grad: dW [Cout, K]   = dY [Cout, N*P] . cols^T
+ * - input grad:  dcols [K, N*P] = W^T . dY, added back into the image (col2im)
+ * The columns of a forward pass are kept (by input array) for its weight gradient.
+ */
+import type { ConvGeometry } from '../../ops/conv.js';
+import type { ConvKernels, Floats } from '../../ops/training.js';
+import type { Gemm } from './gemm.js';
+
+/** cols[(c*kh + u)*kw + v, b*P + i*wo + j] = xpad[b, c, i*s + u - p, j*s + v - p]. */
+function im2col(x: Floats, g: ConvGeometry): Float32Array {
+  const { n, cin, h, w, kh, kw, ho, wo, stride, padding } = g;
+  const columns = n * ho * wo;
+  const cols = new Float32Array(cin * kh * kw * columns);
+  for (let c = 0; c < cin; c++) {
+    for (let u = 0; u < kh; u++) {
+      for (let v = 0; v < kw; v++) {
+        const row = ((c * kh + u) * kw + v) * columns;
+        for (let b = 0; b < n; b++) {
+          const plane = (b * cin + c) * h * w;
+          for (let i = 0; i < ho; i++) {
+            const y = i * stride[0] + u - padding[0];
+            if (y < 0 || y >= h) continue;
+            const at = row + (b * ho + i) * wo;
+            for (let j = 0; j < wo; j++) {
+              const xx = j * stride[1] + v - padding[1];
+              if (xx >= 0 && xx < w) cols[at + j] = x[plane + y * w + xx]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return cols;
+}
+
+/** The inverse scatter of im2col: sums each column entry back into its input position. */
+function col2im(cols: Float32Array, g: ConvGeometry): Float32Array {
+  const { n, cin, h, w, kh, kw, ho, wo, stride, padding } = g;
+  const columns = n * ho * wo;
+  const dx = new Float32Array(n * cin * h * w);
+  for (let c = 0; c < cin; c++) {
+    for (let u = 0; u < kh; u++) {
+      for (let v = 0; v < kw; v++) {
+        const row = ((c * kh + u) * kw + v) * columns;
+        for (let b = 0; b < n; b++) {
+          const plane = (b * cin + c) * h * w;
+          for (let i = 0; i < ho; i++) {
+            const y = i * stride[0] + u - padding[0];
+            if (y < 0 || y >= h) continue;
+            const at = row + (b * ho + i) * wo;
+            for (let j = 0; j < wo; j++) {
+              const xx = j * stride[1] + v - padding[1];
+              if (xx >= 0 && xx < w) dx[plane + y * w + xx]! += cols[at + j]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** [N, Cout, P] <-> [Cout, N*P]: the GEMM's channel-major rows and NCHW. */
+function toChannelMajor(y: Floats, n: number, cout: number, plane: number): Float32Array {
+  const out = new Float32Array(y.length);
+  for (let b = 0; b < n; b++)
+    for (let o = 0; o < cout; o++) out.set(y.subarray((b * cout + o) * plane, (b * cout + o + 1) * plane), (o * n + b) * plane);
+  return out;
+}
+
+function toBatchMajor(y: Float32Array, n: number, cout: number, plane: number): Float32Array {
+  const out = new Float32Array(y.length);
+  for (let o = 0; o < cout; o++)
+    for (let b = 0; b < n; b++) out.set(y.subarray((o * n + b) * plane, (o * n + b + 1) * plane), (b * cout + o) * plane);
+  return out;
+}
+
+const asFloat32 = (a: Floats): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
+
+export function cpuConvKernels(gemm: Gemm): ConvKernels {
+  // The columns of the last inputs convolved, for their weight gradients.
+  const columns = new WeakMap<Floats, Float32Array>();
+  const colsOf = (x: Floats, g: ConvGeometry) => {
+    let cols = columns.get(x);
+    if (!cols || cols.length !== g.cin * g.kh * g.kw * g.n * g.ho * g.wo) {
+      cols = im2col(x, g);
+      columns.set(x, cols);
+    }
+    return cols;
+  };
+  return {
+    forward: (x, w, g) => {
+      const plane = g.ho * g.wo;
+      const k = g.cin * g.kh * g.kw;
+      const y = new Float32Array(g.cout * g.n * plane);
+      gemm.run(asFloat32(w), colsOf(x, g), y, { m: g.cout, n: g.n * plane, k });
+      return toBatchMajor(y, g.n, g.cout, plane);
+    },
+    weightGrad: (dy, x, g) => {
+      const plane = g.ho * g.wo;
+      const k = g.cin * g.kh * g.kw;
+      const dw = new Float32Array(g.cout * k);
+      gemm.run(toChannelMajor(dy, g.n, g.cout, plane), colsOf(x, g), dw, { m: g.cout, n: k, k: g.n * plane, transB: true });
+      return dw;
+    },
+    inputGrad: (dy, w, g) => {
+      const plane = g.ho * g.wo;
+      const k = g.cin * g.kh * g.kw;
+      const dcols = new Float32Array(k * g.n * plane);
+      gemm.run(asFloat32(w), toChannelMajor(dy, g.n, g.cout, plane), dcols, { m: k, n: g.n * plane, k: g.cout, transA: true });
+      return col2im(dcols, g);
+    },
+  };
+}
