@@ -28,6 +28,16 @@ export function packB(b: usize, k: i32, n: i32, transposed: bool, panels: usize)
   for (let p = 0; p < n; p += PANEL) {
     const panel = panels + <usize>(p / PANEL) * <usize>(k * PANEL) * 4;
     const width = min(PANEL, n - p);
+    if (!transposed && width == PANEL) {
+      // A whole panel row is 8 consecutive floats of B: two vector copies.
+      for (let kk = 0; kk < k; kk++) {
+        const from = b + <usize>(kk * n + p) * 4;
+        const row = panel + <usize>(kk * PANEL) * 4;
+        v128.store(row, v128.load(from));
+        v128.store(row, v128.load(from, 16), 16);
+      }
+      continue;
+    }
     for (let kk = 0; kk < k; kk++) {
       const row = panel + <usize>(kk * PANEL) * 4;
       for (let j = 0; j < PANEL; j++) {

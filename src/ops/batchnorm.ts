@@ -38,10 +38,10 @@ const batchnormTraining: OpTraining<BatchnormAttrs> = {
       let v = variance[c]!;
       if (training) {
         let sum = 0;
-        for (let b = 0; b < n; b++) for (let k = at(b, c); k < at(b, c) + inner; k++) sum += x!.data[k]!;
+        for (let b = 0; b < n; b++) for (let k = at(b, c), end = k + inner; k < end; k++) sum += x!.data[k]!;
         m = sum / count;
         let squares = 0;
-        for (let b = 0; b < n; b++) for (let k = at(b, c); k < at(b, c) + inner; k++) squares += (x!.data[k]! - m) ** 2;
+        for (let b = 0; b < n; b++) for (let k = at(b, c), end = k + inner; k < end; k++) squares += (x!.data[k]! - m) ** 2;
         v = squares / count;
         mean[c] = (1 - BATCHNORM_MOMENTUM) * mean[c]! + BATCHNORM_MOMENTUM * m;
         variance[c] = (1 - BATCHNORM_MOMENTUM) * variance[c]! + BATCHNORM_MOMENTUM * (count > 1 ? (v * count) / (count - 1) : v);
@@ -50,7 +50,7 @@ const batchnormTraining: OpTraining<BatchnormAttrs> = {
       const scale = a.affine ? params['weight']![c]! : 1;
       const shift = a.affine ? params['bias']![c]! : 0;
       for (let b = 0; b < n; b++) {
-        for (let k = at(b, c); k < at(b, c) + inner; k++) {
+        for (let k = at(b, c), end = k + inner; k < end; k++) {
           xhat[k] = (x!.data[k]! - m) * invStd[c]!;
           y[k] = xhat[k]! * scale + shift;
         }
@@ -72,7 +72,7 @@ const batchnormTraining: OpTraining<BatchnormAttrs> = {
       let sum = 0;
       let dot = 0;
       for (let b = 0; b < n; b++) {
-        for (let k = at(b, c); k < at(b, c) + inner; k++) {
+        for (let k = at(b, c), end = k + inner; k < end; k++) {
           sum += dy[k]!;
           dot += dy[k]! * xhat[k]!;
         }
@@ -82,7 +82,7 @@ const batchnormTraining: OpTraining<BatchnormAttrs> = {
       const scale = a.affine ? params['weight']![c]! : 1;
       const factor = (scale * invStd[c]!) / count;
       for (let b = 0; b < n; b++) {
-        for (let k = at(b, c); k < at(b, c) + inner; k++) dx[k] = factor * (count * dy[k]! - sum - xhat[k]! * dot);
+        for (let k = at(b, c), end = k + inner; k < end; k++) dx[k] = factor * (count * dy[k]! - sum - xhat[k]! * dot);
       }
     }
     const grads: Record<string, Floats> = a.affine ? { weight: dweight, bias: dbias } : {};

@@ -80,16 +80,21 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
       const g = geometryOf(x!, spec);
       const latent = params['weight']!;
       const { alpha, binary } = spec.mode === 'float' ? { alpha: undefined, binary: latent } : binarizeLatent(latent, g.cout);
-      const input = spec.mode === 'xnor' ? x!.data.map((v) => sign(v)) : x!.data;
+      let input = x!.data;
+      if (spec.mode === 'xnor') {
+        input = zerosLike(x!.data, x!.data.length);
+        for (let i = 0; i < input.length; i++) input[i] = x!.data[i]! >= 0 ? 1 : -1; // sign, semantics.md
+      }
       const k = spec.mode === 'xnor' && spec.scaleInput ? inputScale(x!.data, g, kernels) : undefined;
       const y = kernels.forward(input, binary, g);
       const plane = g.ho * g.wo;
       const bias = spec.bias ? params['bias']! : undefined;
-      for (let idx = 0; idx < y.length; idx++) {
-        const pixel = idx % plane;
-        const b = Math.floor(idx / (plane * g.cout));
-        const o = Math.floor(idx / plane) % g.cout;
-        y[idx] = y[idx]! * (k ? k[b * plane + pixel]! : 1) + (bias ? bias[o]! : 0);
+      for (let b = 0, idx = 0; b < g.n; b++) {
+        for (let o = 0; o < g.cout; o++) {
+          const shift = bias ? bias[o]! : 0;
+          if (k) for (let p = 0; p < plane; p++, idx++) y[idx] = y[idx]! * k[b * plane + p]! + shift;
+          else for (let p = 0; p < plane; p++, idx++) y[idx] = y[idx]! + shift;
+        }
       }
       const shape = spec.window ? [g.n, g.cout, g.ho, g.wo] : [g.n, g.cout];
       const saved: Saved = { g, input, x: x!.data, weights: binary, alpha, k };
@@ -102,11 +107,22 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
       const grads: Record<string, Floats> = {};
       if (spec.bias) {
         const db = zerosLike(dy, g.cout);
-        for (let idx = 0; idx < dy.length; idx++) db[Math.floor(idx / plane) % g.cout]! += dy[idx]!;
+        for (let b = 0, idx = 0; b < g.n; b++) {
+          for (let o = 0; o < g.cout; o++) {
+            let sum = 0;
+            for (let p = 0; p < plane; p++, idx++) sum += dy[idx]!;
+            db[o]! += sum;
+          }
+        }
         grads['bias'] = db;
       }
       // K is a constant: the convolution's output gradient is dy * K.
-      const dconv = k ? dy.map((v, idx) => v * k[Math.floor(idx / (plane * g.cout)) * plane + (idx % plane)]!) : dy;
+      let dconv = dy;
+      if (k) {
+        dconv = zerosLike(dy, dy.length);
+        for (let b = 0, idx = 0; b < g.n; b++)
+          for (let o = 0; o < g.cout; o++) for (let p = 0; p < plane; p++, idx++) dconv[idx] = dy[idx]! * k[b * plane + p]!;
+      }
       const dw = kernels.weightGrad(dconv, input, g);
       if (alpha) {
         // The paper's gradient through W~ = alpha * sign(W): G * (1/n + alpha * 1_{|W| <= 1}).

@@ -45,22 +45,25 @@ export function poolWindows(
  * gets dy / (kh * kw), padded zeros counted in the divisor (count_include_pad).
  */
 export function poolTraining<A>(kind: 'max' | 'avg', windowOf: (a: A, shape: readonly number[]) => WindowParams): OpTraining<A> {
-  /** Calls visit(outIndex, inputIndices) for each output element, its window's inside positions in order. */
-  const windows = (shape: readonly number[], window: WindowParams, visit: (out: number, inside: number[]) => void) => {
+  /**
+   * Calls visit(out, y0, y1, x0, x1, plane) for each output element with its window's rows
+   * [y0, y1) and columns [x0, x1) clipped to the input (the padding left out).
+   */
+  const windows = (
+    shape: readonly number[],
+    window: WindowParams,
+    visit: (out: number, y0: number, y1: number, x0: number, x1: number, plane: number) => void,
+  ) => {
     const [n, c, h, w] = shape as [number, number, number, number];
     const [ho, wo] = poolOutputSize([h, w], window, `${kind}pool training`);
-    for (let plane = 0; plane < n * c; plane++) {
+    const { kernel, stride, padding } = window;
+    for (let plane = 0, out = 0; plane < n * c; plane++) {
       for (let i = 0; i < ho; i++) {
-        for (let j = 0; j < wo; j++) {
-          const inside: number[] = [];
-          for (let u = 0; u < window.kernel[0]; u++) {
-            const y = i * window.stride[0] + u - window.padding[0];
-            for (let v = 0; v < window.kernel[1]; v++) {
-              const xx = j * window.stride[1] + v - window.padding[1];
-              if (y >= 0 && y < h && xx >= 0 && xx < w) inside.push((plane * h + y) * w + xx);
-            }
-          }
-          visit((plane * ho + i) * wo + j, inside);
+        const top = i * stride[0] - padding[0];
+        const [y0, y1] = [Math.max(0, top), Math.min(h, top + kernel[0])];
+        for (let j = 0; j < wo; j++, out++) {
+          const left = j * stride[1] - padding[1];
+          visit(out, y0, y1, Math.max(0, left), Math.min(w, left + kernel[1]), plane * h * w);
         }
       }
     }
@@ -72,18 +75,20 @@ export function poolTraining<A>(kind: 'max' | 'avg', windowOf: (a: A, shape: rea
       const window = windowOf(a, x!.shape);
       const [n, c, h, w] = x!.shape as number[];
       const [ho, wo] = poolOutputSize([h!, w!], window, `${kind}pool training`);
-      const out = zerosLike(x!.data, n! * c! * ho * wo);
+      const data = x!.data;
+      const out = zerosLike(data, n! * c! * ho * wo);
       const argmax = kind === 'max' ? new Int32Array(out.length) : undefined;
       const taps = window.kernel[0] * window.kernel[1];
-      const shape = windows(x!.shape, window, (o, inside) => {
+      const shape = windows(x!.shape, window, (o, y0, y1, x0, x1, plane) => {
         if (argmax) {
-          let best = inside[0]!;
-          for (const k of inside) if (x!.data[k]! > x!.data[best]!) best = k;
+          let best = plane + y0 * w! + x0;
+          for (let y = y0; y < y1; y++)
+            for (let k = plane + y * w! + x0, end = k + x1 - x0; k < end; k++) if (data[k]! > data[best]!) best = k;
           argmax[o] = best;
-          out[o] = x!.data[best]!;
+          out[o] = data[best]!;
         } else {
           let sum = 0;
-          for (const k of inside) sum += x!.data[k]!;
+          for (let y = y0; y < y1; y++) for (let k = plane + y * w! + x0, end = k + x1 - x0; k < end; k++) sum += data[k]!;
           out[o] = sum / taps;
         }
       });
@@ -96,8 +101,14 @@ export function poolTraining<A>(kind: 'max' | 'avg', windowOf: (a: A, shape: rea
         shape.reduce((p, d) => p * d, 1),
       );
       const taps = window.kernel[0] * window.kernel[1];
+      const w = shape[3]!;
       if (argmax) for (let o = 0; o < dy.length; o++) dx[argmax[o]!]! += dy[o]!;
-      else windows(shape, window, (o, inside) => inside.forEach((k) => (dx[k]! += dy[o]! / taps)));
+      else {
+        windows(shape, window, (o, y0, y1, x0, x1, plane) => {
+          const share = dy[o]! / taps;
+          for (let y = y0; y < y1; y++) for (let k = plane + y * w + x0, end = k + x1 - x0; k < end; k++) dx[k]! += share;
+        });
+      }
       return { inputs: [dx], params: {} };
     },
   };

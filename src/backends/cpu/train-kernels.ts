@@ -10,57 +10,58 @@ import type { ConvGeometry } from '../../ops/conv.js';
 import type { ConvKernels, Floats } from '../../ops/training.js';
 import type { Gemm } from './gemm.js';
 
-/** cols[(c*kh + u)*kw + v, b*P + i*wo + j] = xpad[b, c, i*s + u - p, j*s + v - p]. */
-function im2col(x: Floats, g: ConvGeometry): Float32Array {
+/** The output columns j whose tap v lands inside the input: [first, last). */
+function insideColumns(v: number, g: ConvGeometry): [number, number] {
+  const [s, p] = [g.stride[1], g.padding[1]];
+  const first = Math.max(0, Math.ceil((p - v) / s));
+  const last = Math.min(g.wo, Math.floor((g.w - 1 + p - v) / s) + 1);
+  return [first, Math.max(first, last)];
+}
+
+/**
+ * Calls run(colsAt, xAt, first, count) for every run of one (channel, tap, sample, output row)
+ * that lands inside the input: cols[colsAt + j'] pairs with x[xAt + j' * stride] for j' < count.
+ */
+function forEachRun(g: ConvGeometry, run: (colsAt: number, xAt: number, count: number) => void): void {
   const { n, cin, h, w, kh, kw, ho, wo, stride, padding } = g;
   const columns = n * ho * wo;
-  const cols = new Float32Array(cin * kh * kw * columns);
   for (let c = 0; c < cin; c++) {
     for (let u = 0; u < kh; u++) {
       for (let v = 0; v < kw; v++) {
         const row = ((c * kh + u) * kw + v) * columns;
+        const [first, last] = insideColumns(v, g);
+        if (first === last) continue;
         for (let b = 0; b < n; b++) {
           const plane = (b * cin + c) * h * w;
           for (let i = 0; i < ho; i++) {
             const y = i * stride[0] + u - padding[0];
             if (y < 0 || y >= h) continue;
-            const at = row + (b * ho + i) * wo;
-            for (let j = 0; j < wo; j++) {
-              const xx = j * stride[1] + v - padding[1];
-              if (xx >= 0 && xx < w) cols[at + j] = x[plane + y * w + xx]!;
-            }
+            run(row + (b * ho + i) * wo + first, plane + y * w + first * stride[1] + v - padding[1], last - first);
           }
         }
       }
     }
   }
+}
+
+/** cols[(c*kh + u)*kw + v, b*P + i*wo + j] = xpad[b, c, i*s + u - p, j*s + v - p]. */
+function im2col(x: Floats, g: ConvGeometry): Float32Array {
+  const cols = new Float32Array(g.cin * g.kh * g.kw * g.n * g.ho * g.wo);
+  const step = g.stride[1];
+  // A loop, not set(subarray): runs are short (a row of the output) and a view per run costs more.
+  forEachRun(g, (at, from, count) => {
+    for (let j = 0; j < count; j++) cols[at + j] = x[from + j * step]!;
+  });
   return cols;
 }
 
 /** The inverse scatter of im2col: sums each column entry back into its input position. */
 function col2im(cols: Float32Array, g: ConvGeometry): Float32Array {
-  const { n, cin, h, w, kh, kw, ho, wo, stride, padding } = g;
-  const columns = n * ho * wo;
-  const dx = new Float32Array(n * cin * h * w);
-  for (let c = 0; c < cin; c++) {
-    for (let u = 0; u < kh; u++) {
-      for (let v = 0; v < kw; v++) {
-        const row = ((c * kh + u) * kw + v) * columns;
-        for (let b = 0; b < n; b++) {
-          const plane = (b * cin + c) * h * w;
-          for (let i = 0; i < ho; i++) {
-            const y = i * stride[0] + u - padding[0];
-            if (y < 0 || y >= h) continue;
-            const at = row + (b * ho + i) * wo;
-            for (let j = 0; j < wo; j++) {
-              const xx = j * stride[1] + v - padding[1];
-              if (xx >= 0 && xx < w) dx[plane + y * w + xx]! += cols[at + j]!;
-            }
-          }
-        }
-      }
-    }
-  }
+  const dx = new Float32Array(g.n * g.cin * g.h * g.w);
+  const step = g.stride[1];
+  forEachRun(g, (at, to, count) => {
+    for (let j = 0; j < count; j++) dx[to + j * step]! += cols[at + j]!;
+  });
   return dx;
 }
 
