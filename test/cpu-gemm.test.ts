@@ -1,6 +1,7 @@
 /** The trainer's GEMM (src/backends/cpu/gemm.ts), both kernels, against a float64 triple loop. */
 import { describe, expect, it } from 'vitest';
-import { type GemmShape, createGemm } from '../src/backends/cpu/gemm.js';
+import { createGemm } from '../src/backends/cpu/gemm.js';
+import type { GemmShape } from '../src/backends/train-kernels.js';
 import { createRng } from '../src/util/random.js';
 
 function random(seed: number, length: number): Float32Array {

@@ -1,7 +1,7 @@
 /** The cpu backend's training convolutions (im2col + GEMM) against the float64 reference loops, on many geometries. */
 import { describe, expect, it } from 'vitest';
 import { createGemm } from '../src/backends/cpu/gemm.js';
-import { cpuConvKernels } from '../src/backends/cpu/train-kernels.js';
+import { gemmConvKernels } from '../src/backends/train-kernels.js';
 import { convGeometry } from '../src/ops/conv.js';
 import { referenceConvKernels } from '../src/ops/conv-kernels-reference.js';
 import { createRng } from '../src/util/random.js';
@@ -23,15 +23,15 @@ function random(seed: number, length: number): Float32Array {
 describe.each(['wasm-simd', 'scalar-ts'] as const)('cpu training convolutions, %s GEMM', (kernel) => {
   for (const spec of GEOMETRIES) {
     it(`${JSON.stringify(spec)}`, async () => {
-      const kernels = cpuConvKernels(await createGemm({ kernel }));
+      const kernels = gemmConvKernels(await createGemm({ kernel }));
       const g = convGeometry({ ...spec, kernel: [...spec.kernel], stride: [...spec.stride], padding: [...spec.padding] });
       const x = random(1, g.n * g.cin * g.h * g.w);
       const w = random(2, g.cout * g.cin * g.kh * g.kw);
       const dy = random(3, g.n * g.cout * g.ho * g.wo);
       const pairs = [
-        [kernels.forward(x, w, g), referenceConvKernels.forward(x, w, g), 'forward'],
-        [kernels.inputGrad(dy, w, g), referenceConvKernels.inputGrad(dy, w, g), 'input gradient'],
-        [kernels.weightGrad(dy, x, g), referenceConvKernels.weightGrad(dy, x, g), 'weight gradient'],
+        [await kernels.forward(x, w, g), await referenceConvKernels.forward(x, w, g), 'forward'],
+        [await kernels.inputGrad(dy, w, g), await referenceConvKernels.inputGrad(dy, w, g), 'input gradient'],
+        [await kernels.weightGrad(dy, x, g), await referenceConvKernels.weightGrad(dy, x, g), 'weight gradient'],
       ] as const;
       for (const [actual, expected, what] of pairs) {
         expect(actual.length, what).toBe(expected.length);

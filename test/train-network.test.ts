@@ -48,28 +48,28 @@ const RESIDUAL: ModelNode[] = [
 ];
 
 describe('a network in training', () => {
-  it('in evaluation mode computes what the inference reference computes', () => {
+  it('in evaluation mode computes what the inference reference computes', async () => {
     for (const name of ['lenet5-xnor', 'lenet5-bwn', 'lenet5-float']) {
       const model = loadZooModel(name);
       const network = new Network(model, 'float64');
       const rng = createRng(1);
       const x = Float32Array.from({ length: 3 * 28 * 28 }, () => rng.normal());
       const expected = runReference(model.graph, model.weights, new Tensor(x, [3, 1, 28, 28])).get(model.graph.outputs[0]!)!;
-      const { logits } = network.forward({ data: Float64Array.from(x), shape: [3, 1, 28, 28] }, ctx(false));
+      const { logits } = await network.forward({ data: Float64Array.from(x), shape: [3, 1, 28, 28] }, ctx(false));
       const scale = 1 + Math.max(...expected.data.map(Math.abs));
       for (let i = 0; i < expected.size; i++)
         expect(Math.abs(logits.data[i]! - expected.data[i]!), `${name} logit ${i}`).toBeLessThan(1e-4 * scale);
     }
   });
 
-  it('has whole-graph gradients equal to finite differences (residual add, batchnorm in training mode)', () => {
+  it('has whole-graph gradients equal to finite differences (residual add, batchnorm in training mode)', async () => {
     const network = new Network(modelOf([2, 5, 5], RESIDUAL), 'float64');
     const rng = createRng(2);
     const x = Float64Array.from({ length: 3 * 2 * 25 }, () => rng.normal());
     const labels = [0, 2, 1];
-    const loss = () => softmaxCrossEntropy(network.forward({ data: x, shape: [3, 2, 5, 5] }, ctx(true)).logits, labels);
-    const tape = network.forward({ data: x, shape: [3, 2, 5, 5] }, ctx(true));
-    const grads = network.backward(tape, softmaxCrossEntropy(tape.logits, labels).grad, ctx(true));
+    const loss = async () => softmaxCrossEntropy((await network.forward({ data: x, shape: [3, 2, 5, 5] }, ctx(true))).logits, labels);
+    const tape = await network.forward({ data: x, shape: [3, 2, 5, 5] }, ctx(true));
+    const grads = await network.backward(tape, softmaxCrossEntropy(tape.logits, labels).grad, ctx(true));
     let checked = 0;
     for (const { node, params, trainable } of network.nodes) {
       for (const suffix of trainable) {
@@ -77,9 +77,9 @@ describe('a network in training', () => {
         for (let i = 0; i < values.length; i += 3) {
           const v = values[i]!;
           values[i] = v + 1e-6;
-          const up = loss().loss;
+          const up = (await loss()).loss;
           values[i] = v - 1e-6;
-          const down = loss().loss;
+          const down = (await loss()).loss;
           values[i] = v;
           const numeric = (up - down) / 2e-6;
           expect(Math.abs(grads.get(node.name)![suffix]![i]! - numeric), `${node.name}.${suffix}[${i}]`).toBeLessThan(
@@ -93,7 +93,7 @@ describe('a network in training', () => {
     expect([...grads.keys()]).toEqual(expect.arrayContaining(['conv1', 'bn1', 'conv2', 'bn2', 'fc']));
   });
 
-  it('ends at the logits when the graph ends in a softmax', () => {
+  it('ends at the logits when the graph ends in a softmax', async () => {
     const network = new Network(
       modelOf(
         [3],
@@ -105,7 +105,7 @@ describe('a network in training', () => {
       'float64',
     );
     expect(network.logitsNode).toBe('fc');
-    const { logits } = network.forward({ data: Float64Array.from([1, 2, 3]), shape: [1, 3] }, ctx(true));
+    const { logits } = await network.forward({ data: Float64Array.from([1, 2, 3]), shape: [1, 3] }, ctx(true));
     expect(Array.from(logits.data).reduce((a, b) => a + b, 0)).not.toBeCloseTo(1, 6);
   });
 });

@@ -50,7 +50,7 @@ interface Case {
 }
 
 /** Loss L = sum(y * r): backward with dy = r against (L(v + h) - L(v - h)) / 2h for every input and parameter value. */
-function checkFiniteDifferences({ op, attrs: raw, inputs: shapes, params: paramShapes = {}, scale = 1 }: Case): void {
+async function checkFiniteDifferences({ op, attrs: raw, inputs: shapes, params: paramShapes = {}, scale = 1 }: Case): Promise<void> {
   const attrs = attrsOf(op, raw);
   const def = opOf(op).train;
   const inputs: FTensor[] = shapes.map((shape, i) => ({ data: random(10 + i, size(shape), scale), shape }));
@@ -59,17 +59,17 @@ function checkFiniteDifferences({ op, attrs: raw, inputs: shapes, params: paramS
     params[suffix] =
       suffix === 'running_var' ? random(20, size(shape)).map((v) => 1 + Math.abs(v)) : random(30 + suffix.length, size(shape));
   }
-  const { output, saved } = def.forward(inputs, attrs, params, ctx());
+  const { output, saved } = await def.forward(inputs, attrs, params, ctx());
   const r = random(40, output.data.length);
-  const loss = () => dot(def.forward(inputs, attrs, params, ctx()).output.data, r);
-  const grads = def.backward(r, saved, attrs, params, ctx());
-  const check = (values: Float64Array | Float32Array, analytic: ArrayLike<number>, what: string) => {
+  const loss = async () => dot((await def.forward(inputs, attrs, params, ctx())).output.data, r);
+  const grads = await def.backward(r, saved, attrs, params, ctx());
+  const check = async (values: Float64Array | Float32Array, analytic: ArrayLike<number>, what: string) => {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       values[i] = v + H;
-      const up = loss();
+      const up = await loss();
       values[i] = v - H;
-      const down = loss();
+      const down = await loss();
       values[i] = v;
       const numeric = (up - down) / (2 * H);
       expect(Math.abs(analytic[i]! - numeric), `${op} d/d${what}[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(
@@ -77,8 +77,8 @@ function checkFiniteDifferences({ op, attrs: raw, inputs: shapes, params: paramS
       );
     }
   };
-  inputs.forEach((x, k) => check(x.data, grads.inputs[k]!, `input${k}`));
-  for (const suffix of def.trainable(attrs)) check(params[suffix]!, grads.params[suffix]!, suffix);
+  for (const [k, x] of inputs.entries()) await check(x.data, grads.inputs[k]!, `input${k}`);
+  for (const suffix of def.trainable(attrs)) await check(params[suffix]!, grads.params[suffix]!, suffix);
   expect(Object.keys(grads.params).sort()).toEqual(def.trainable(attrs).sort());
 }
 
@@ -114,7 +114,7 @@ describe('training passes against central finite differences (float64)', () => {
     { op: 'softmax', attrs: {}, inputs: [[3, 6]] },
   ];
   for (const c of cases) {
-    it(`${c.op} ${JSON.stringify(c.attrs)} on ${c.inputs.map((s) => `[${s}]`).join(', ')}`, () => checkFiniteDifferences(c));
+    it(`${c.op} ${JSON.stringify(c.attrs)} on ${c.inputs.map((s) => `[${s}]`).join(', ')}`, async () => checkFiniteDifferences(c));
   }
 
   it('the softmax cross-entropy loss', () => {
@@ -144,14 +144,14 @@ describe('binary layers: the paper gradient and the straight-through estimator',
     { op: 'binlinear', attrs: { mode: 'bwn', outFeatures: 4, bias: false }, x: [2, 6], w: [4, 6] },
   ] as const;
   for (const layer of layers) {
-    it(`${layer.op} ${JSON.stringify(layer.attrs)}`, () => {
+    it(`${layer.op} ${JSON.stringify(layer.attrs)}`, async () => {
       const attrs = attrsOf(layer.op, layer.attrs);
       const bias = (attrs as { bias: boolean }).bias;
       const xnor = layer.attrs.mode === 'xnor';
       const x = { data: random(1, size(layer.x), 1.5), shape: layer.x };
       const latent = random(2, size(layer.w), 1.3);
       const params: TrainParams = { weight: latent, ...(bias ? { bias: random(3, layer.w[0]) } : {}) };
-      const { output, saved } = opOf(layer.op).train.forward([x], attrs, params, ctx());
+      const { output, saved } = await opOf(layer.op).train.forward([x], attrs, params, ctx());
 
       // The forward pass is the inference reference with the packed weights.
       const packed = packWeights(new Tensor(Float32Array.from(latent), [...layer.w]));
@@ -163,7 +163,7 @@ describe('binary layers: the paper gradient and the straight-through estimator',
       for (let i = 0; i < output.data.length; i++) expect(output.data[i]!).toBeCloseTo(reference.data[i]!, 4);
 
       const r = random(4, output.data.length);
-      const grads = opOf(layer.op).train.backward(r, saved, attrs, params, ctx());
+      const grads = await opOf(layer.op).train.backward(r, saved, attrs, params, ctx());
 
       // Finite differences of the float layer at W~ and at the input it convolves, K fixed.
       const cout = layer.w[0];
@@ -175,8 +175,8 @@ describe('binary layers: the paper gradient and the straight-through estimator',
       const floatAttrs = attrsOf(floatOp, floatRaw);
       const floatParams: TrainParams = { weight: binary, ...(bias ? { bias: params['bias']! } : {}) };
       const ho = output.data.length / (layer.x[0] * cout);
-      const loss = (): number => {
-        const y = opOf(floatOp).train.forward([{ data: input, shape: layer.x }], floatAttrs, floatParams, ctx()).output.data;
+      const loss = async (): Promise<number> => {
+        const y = (await opOf(floatOp).train.forward([{ data: input, shape: layer.x }], floatAttrs, floatParams, ctx())).output.data;
         let sum = 0;
         for (let i = 0; i < y.length; i++) {
           const scale = k ? k[Math.floor(i / (ho * cout)) * ho + (i % ho)]! : 1;
@@ -185,12 +185,12 @@ describe('binary layers: the paper gradient and the straight-through estimator',
         }
         return sum;
       };
-      const numeric = (values: Float64Array, i: number) => {
+      const numeric = async (values: Float64Array, i: number) => {
         const v = values[i]!;
         values[i] = v + H;
-        const up = loss();
+        const up = await loss();
         values[i] = v - H;
-        const down = loss();
+        const down = await loss();
         values[i] = v;
         return (up - down) / (2 * H);
       };
@@ -200,31 +200,31 @@ describe('binary layers: the paper gradient and the straight-through estimator',
         const o = Math.floor(i / n);
         const inside = Math.abs(latent[i]!) <= 1;
         if (!inside) clipped++;
-        const expected = numeric(binary as Float64Array, i) * (1 / n + (inside ? alpha[o]! : 0));
+        const expected = (await numeric(binary as Float64Array, i)) * (1 / n + (inside ? alpha[o]! : 0));
         expect(grads.params['weight']![i]!).toBeCloseTo(expected, 6);
       }
       expect(clipped).toBeGreaterThan(0); // the 1_{|W| <= 1} term was exercised
       for (let i = 0; i < x.data.length; i++) {
         const through = xnor ? (Math.abs(x.data[i]!) <= 1 ? 1 : 0) : 1;
-        expect(grads.inputs[0]![i]!).toBeCloseTo(numeric(input as Float64Array, i) * through, 6);
+        expect(grads.inputs[0]![i]!).toBeCloseTo((await numeric(input as Float64Array, i)) * through, 6);
       }
     });
   }
 });
 
 describe('batchnorm statistics in training mode', () => {
-  it("uses the batch's biased variance, moves the running ones with momentum 0.1 and the unbiased variance", () => {
+  it("uses the batch's biased variance, moves the running ones with momentum 0.1 and the unbiased variance", async () => {
     const attrs = attrsOf('batchnorm', { affine: false, eps: 1e-5 });
     const x = { data: Float64Array.from([1, 2, 3, 4, 10, 20, 30, 40]), shape: [4, 2] };
     const params: TrainParams = { running_mean: Float64Array.from([0, 1]), running_var: Float64Array.from([1, 2]) };
-    const { output } = opOf('batchnorm').train.forward([x], attrs, params, ctx());
+    const { output } = await opOf('batchnorm').train.forward([x], attrs, params, ctx());
     // channel 0: 1, 3, 10, 30: mean 11, biased variance 131.5, unbiased 175.33
     expect(params['running_mean']![0]).toBeCloseTo(0.9 * 0 + 0.1 * 11, 12);
     expect(params['running_var']![0]).toBeCloseTo(0.9 * 1 + (0.1 * (131.5 * 4)) / 3, 10);
     expect(output.data[0]).toBeCloseTo((1 - 11) / Math.sqrt(131.5 + 1e-5), 12);
     // Evaluation uses the running statistics and leaves them alone.
     const before = Float64Array.from(params['running_mean']!);
-    const evaluated = opOf('batchnorm').train.forward([x], attrs, params, ctx(false)).output;
+    const evaluated = (await opOf('batchnorm').train.forward([x], attrs, params, ctx(false))).output;
     expect(params['running_mean']).toEqual(before);
     expect(evaluated.data[0]).toBeCloseTo((1 - before[0]!) / Math.sqrt(params['running_var']![0]! + 1e-5), 12);
   });

@@ -44,7 +44,7 @@ export function binarizeLatent(w: Floats, cout: number): { alpha: Float64Array; 
 }
 
 /** K[n, i, j]: the window means of A = mean_c |x| (zero padded), [N, Ho * Wo]. */
-function inputScale(x: Floats, g: ConvGeometry, kernels: ConvKernels): Floats {
+async function inputScale(x: Floats, g: ConvGeometry, kernels: ConvKernels): Promise<Floats> {
   const plane = g.h * g.w;
   const a = zerosLike(x, g.n * plane);
   for (let b = 0; b < g.n; b++) {
@@ -56,7 +56,7 @@ function inputScale(x: Floats, g: ConvGeometry, kernels: ConvKernels): Floats {
   }
   const taps = g.kh * g.kw;
   const ones = zerosLike(x, taps).fill(1);
-  const k = kernels.forward(a, ones, { ...g, cin: 1, cout: 1 });
+  const k = await kernels.forward(a, ones, { ...g, cin: 1, cout: 1 });
   for (let i = 0; i < k.length; i++) k[i]! /= taps;
   return k;
 }
@@ -75,7 +75,7 @@ interface Saved {
 export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
   return {
     trainable: (a) => (specOf(a).bias ? ['weight', 'bias'] : ['weight']),
-    forward: ([x], a, params, { kernels }) => {
+    forward: async ([x], a, params, { kernels }) => {
       const spec = specOf(a);
       const g = geometryOf(x!, spec);
       const latent = params['weight']!;
@@ -85,8 +85,8 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
         input = zerosLike(x!.data, x!.data.length);
         for (let i = 0; i < input.length; i++) input[i] = x!.data[i]! >= 0 ? 1 : -1; // sign, semantics.md
       }
-      const k = spec.mode === 'xnor' && spec.scaleInput ? inputScale(x!.data, g, kernels) : undefined;
-      const y = kernels.forward(input, binary, g);
+      const k = spec.mode === 'xnor' && spec.scaleInput ? await inputScale(x!.data, g, kernels) : undefined;
+      const y = await kernels.forward(input, binary, g);
       const plane = g.ho * g.wo;
       const bias = spec.bias ? params['bias']! : undefined;
       for (let b = 0, idx = 0; b < g.n; b++) {
@@ -100,7 +100,7 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
       const saved: Saved = { g, input, x: x!.data, weights: binary, alpha, k };
       return { output: { data: y, shape }, saved };
     },
-    backward: (dy, savedValue, a, params, { kernels }) => {
+    backward: async (dy, savedValue, a, params, { kernels }) => {
       const spec = specOf(a);
       const { g, input, x, weights, alpha, k } = savedValue as Saved;
       const plane = g.ho * g.wo;
@@ -123,7 +123,7 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
         for (let b = 0, idx = 0; b < g.n; b++)
           for (let o = 0; o < g.cout; o++) for (let p = 0; p < plane; p++, idx++) dconv[idx] = dy[idx]! * k[b * plane + p]!;
       }
-      const dw = kernels.weightGrad(dconv, input, g);
+      const dw = await kernels.weightGrad(dconv, input, g);
       if (alpha) {
         // The paper's gradient through W~ = alpha * sign(W): G * (1/n + alpha * 1_{|W| <= 1}).
         const latent = params['weight']!;
@@ -134,7 +134,7 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
         }
       }
       grads['weight'] = dw;
-      const dx = kernels.inputGrad(dconv, weights, g);
+      const dx = await kernels.inputGrad(dconv, weights, g);
       if (spec.mode === 'xnor') for (let i = 0; i < dx.length; i++) if (Math.abs(x[i]!) > 1) dx[i] = 0;
       return { inputs: [dx], params: grads };
     },

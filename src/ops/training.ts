@@ -23,14 +23,17 @@ export function zerosLike(like: Floats, length: number): Floats {
   return like instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
 }
 
+/** A value now (CPU kernels) or later (a GPU's, read back). */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** The three convolutions of a weighted layer, on NCHW data and [Cout, Cin, kh, kw] weights, no bias. */
 export interface ConvKernels {
   /** y[n,o,i,j] = sum_{c,u,v} w[o,c,u,v] * xpad[n,c,i*s+u-p,j*s+v-p]: [N, Cout, Ho, Wo]. */
-  forward(x: Floats, w: Floats, g: ConvGeometry): Floats;
+  forward(x: Floats, w: Floats, g: ConvGeometry): MaybePromise<Floats>;
   /** dC/dx from dC/dy: [N, Cin, H, W]. */
-  inputGrad(dy: Floats, w: Floats, g: ConvGeometry): Floats;
+  inputGrad(dy: Floats, w: Floats, g: ConvGeometry): MaybePromise<Floats>;
   /** dC/dw from dC/dy and x: [Cout, Cin, kh, kw]. */
-  weightGrad(dy: Floats, x: Floats, g: ConvGeometry): Floats;
+  weightGrad(dy: Floats, x: Floats, g: ConvGeometry): MaybePromise<Floats>;
 }
 
 /** What a training pass runs with. */
@@ -65,8 +68,8 @@ export interface OpTraining<A> {
   /** Tensors the optimiser updates (a subset of the node's tensors); the rest are state. */
   trainable(attrs: A): string[];
   /** Forward in training mode; may update state in `params` (batchnorm's running statistics). */
-  forward(inputs: readonly FTensor[], attrs: A, params: TrainParams, ctx: TrainContext): ForwardResult;
-  backward(gradOutput: Floats, saved: unknown, attrs: A, params: TrainParams, ctx: TrainContext): BackwardResult;
+  forward(inputs: readonly FTensor[], attrs: A, params: TrainParams, ctx: TrainContext): MaybePromise<ForwardResult>;
+  backward(gradOutput: Floats, saved: unknown, attrs: A, params: TrainParams, ctx: TrainContext): MaybePromise<BackwardResult>;
 }
 
 /** An op without tensors whose output is elementwise in its input: y = f(x), dx = dy * f'(x). */

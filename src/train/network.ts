@@ -92,12 +92,12 @@ export class Network {
     return this.model.graph;
   }
 
-  forward(input: FTensor, ctx: TrainContext): Tape {
+  async forward(input: FTensor, ctx: TrainContext): Promise<Tape> {
     const values = new Map<string, FTensor>([['input', input]]);
     const saved = new Map<string, unknown>();
     for (const { node, train, params } of this.nodes) {
       const inputs = node.inputs.map((name) => values.get(name)!);
-      const result = train.forward(inputs, node.attrs, params, ctx);
+      const result = await train.forward(inputs, node.attrs, params, ctx);
       values.set(node.name, result.output);
       saved.set(node.name, result.saved);
     }
@@ -105,14 +105,14 @@ export class Network {
   }
 
   /** Every trainable tensor's gradient, given dC/d(logits). */
-  backward(tape: Tape, gradLogits: Floats, ctx: TrainContext): Gradients {
+  async backward(tape: Tape, gradLogits: Floats, ctx: TrainContext): Promise<Gradients> {
     const grads = new Map<string, Floats>([[this.logitsNode, gradLogits]]);
     const paramGrads: Gradients = new Map();
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const { node, train, params } = this.nodes[i]!;
       const dy = grads.get(node.name);
       if (!dy) continue; // nothing after it reads it
-      const result = train.backward(dy, tape.saved.get(node.name), node.attrs, params, ctx);
+      const result = await train.backward(dy, tape.saved.get(node.name), node.attrs, params, ctx);
       paramGrads.set(node.name, result.params);
       node.inputs.forEach((name, k) => {
         if (name === 'input') return;

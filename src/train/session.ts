@@ -8,7 +8,9 @@
  * - `optimizerState()`: what --resume needs besides the checkpoint.
  */
 import { createGemm } from '../backends/cpu/gemm.js';
-import { cpuConvKernels } from '../backends/cpu/train-kernels.js';
+import { type GpuContext, createContext } from '../backends/webgpu/context.js';
+import { createGpuGemm } from '../backends/webgpu/gemm.js';
+import { gemmConvKernels } from '../backends/train-kernels.js';
 import { type Model, modelFromFiles } from '../model/model.js';
 import { packedTensors } from '../model/save.js';
 import { writeSafetensors } from '../model/safetensors.js';
@@ -22,8 +24,11 @@ import { Network } from './network.js';
 import { Optimizer, type OptimizerOptions, type OptimizerState } from './optimizer.js';
 import { type EpochRecord, type Evaluation, type TrainHooks, type TrainOptions, evaluate, train } from './trainer.js';
 
-/** Where training runs: the cpu backend (float32, Wasm SIMD GEMMs) or the float64 reference (slow; for checks). */
-export type TrainBackend = 'cpu' | 'reference';
+/**
+ * Where training runs: the cpu backend (float32, Wasm SIMD GEMMs), WebGPU (float32, WGSL
+ * GEMMs; the other steps on the CPU) or the float64 reference (slow; for checks).
+ */
+export type TrainBackend = 'cpu' | 'webgpu' | 'reference';
 
 export interface TrainingSetup {
   /** The starting model: its graph, and its weights unless `initialise` is set. */
@@ -35,12 +40,26 @@ export interface TrainingSetup {
   options: TrainOptions;
   /** model.json fields of the trained model: its name, labels and preprocess. */
   describe?: Pick<ModelJson, 'name' | 'labels' | 'preprocess'>;
+  /** webgpu: the device to train on (default: a new context on the adapter xnornet finds). */
+  gpu?: GpuContext;
 }
 
-async function kernelsFor(backend: TrainBackend): Promise<{ kernels: ConvKernels; description: string }> {
-  if (backend === 'reference') return { kernels: referenceConvKernels, description: 'float64 reference loops' };
-  const gemm = await createGemm();
-  return { kernels: cpuConvKernels(gemm), description: `cpu backend, float32 ${gemm.kernel} GEMM, 1 thread` };
+interface Kernels {
+  kernels: ConvKernels;
+  description: string;
+  /** A GPU context the session made, and so destroys on close(). */
+  owned: GpuContext | undefined;
+}
+
+async function kernelsFor(backend: TrainBackend, gpu: GpuContext | undefined): Promise<Kernels> {
+  if (backend === 'reference') return { kernels: referenceConvKernels, description: 'float64 reference loops', owned: undefined };
+  if (backend === 'cpu') {
+    const gemm = await createGemm();
+    return { kernels: gemmConvKernels(gemm), description: gemm.description, owned: undefined };
+  }
+  const owned = gpu ? undefined : await createContext();
+  const gemm = createGpuGemm(gpu ?? owned!);
+  return { kernels: gemmConvKernels(gemm), description: gemm.description, owned };
 }
 
 export class TrainingSession {
@@ -55,6 +74,7 @@ export class TrainingSession {
     readonly setup: TrainingSetup,
     /** The kernels, in words, for progress lines and curve.json. */
     readonly description: string,
+    private readonly owned: GpuContext | undefined,
   ) {}
 
   static async create(setup: TrainingSetup): Promise<TrainingSession> {
@@ -62,8 +82,8 @@ export class TrainingSession {
     const model = setup.describe ? { ...setup.model, graph: { ...setup.model.graph, json } } : setup.model;
     const network = new Network(model, setup.backend === 'reference' ? 'float64' : 'float32');
     if (setup.initialise) initialiseLikePyTorch(network, createRng(setup.options.seed));
-    const { kernels, description } = await kernelsFor(setup.backend);
-    return new TrainingSession(network, new Optimizer(network, setup.optimizer), kernels, setup, description);
+    const { kernels, description, owned } = await kernelsFor(setup.backend, setup.gpu);
+    return new TrainingSession(network, new Optimizer(network, setup.optimizer), kernels, setup, description, owned);
   }
 
   /** Trains the remaining epochs; resolves with the records of those it completed. */
@@ -76,7 +96,7 @@ export class TrainingSession {
     return train(this.network, this.optimizer, this.kernels, data, this.setup.options, { ...hooks, onEpoch }, this.epochsDone);
   }
 
-  evaluate(data: LabelledImages): Evaluation {
+  evaluate(data: LabelledImages): Promise<Evaluation> {
     return evaluate(this.network, data, this.kernels);
   }
 
@@ -108,5 +128,10 @@ export class TrainingSession {
 
   optimizerState(): OptimizerState {
     return this.optimizer.state();
+  }
+
+  /** Releases the GPU device the session made (none for the cpu backend or a given context). */
+  close(): void {
+    this.owned?.destroy();
   }
 }

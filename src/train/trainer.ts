@@ -96,7 +96,7 @@ export interface Evaluation {
 }
 
 /** The network in evaluation mode (running statistics, no dropout) over a whole set. */
-export function evaluate(network: Network, data: LabelledImages, kernels: ConvKernels, batch = 256): Evaluation {
+export async function evaluate(network: Network, data: LabelledImages, kernels: ConvKernels, batch = 256): Promise<Evaluation> {
   checkData(network, data, 'evaluation data');
   const preprocess = data.pixels ? preprocessOf(network.model) : undefined;
   const predictions = new Int32Array(data.count);
@@ -106,7 +106,7 @@ export function evaluate(network: Network, data: LabelledImages, kernels: ConvKe
     const indices = Int32Array.from({ length: Math.min(batch, data.count - start) }, (_, k) => start + k);
     const input = batchInputs(network, data, indices, preprocess, undefined);
     const ctx = { kernels, rng: createRng(0), training: false };
-    const { logits } = network.forward({ data: input, shape: [indices.length, ...data.shape] }, ctx);
+    const { logits } = await network.forward({ data: input, shape: [indices.length, ...data.shape] }, ctx);
     const labels = data.labels.subarray(start, start + indices.length);
     const result = softmaxCrossEntropy(logits, labels);
     loss += result.loss * indices.length;
@@ -160,9 +160,9 @@ export async function train(
       const indices = order.subarray(b * options.batch, Math.min(count, (b + 1) * options.batch));
       const input = batchInputs(network, data.train, indices, preprocess, augment);
       const labels = Int32Array.from(indices, (i) => data.train.labels[i]!);
-      const tape = network.forward({ data: input, shape: [indices.length, ...data.train.shape] }, ctx);
+      const tape = await network.forward({ data: input, shape: [indices.length, ...data.train.shape] }, ctx);
       const result = softmaxCrossEntropy(tape.logits, labels);
-      optimizer.update(network.backward(tape, result.grad, ctx), lr);
+      optimizer.update(await network.backward(tape, result.grad, ctx), lr);
       lossSum += result.loss * indices.length;
       correct += result.correct;
       const seen = Math.min(count, (b + 1) * options.batch);
@@ -181,7 +181,7 @@ export async function train(
       });
     }
     const seconds = (performance.now() - started) / 1000;
-    const test = data.test ? evaluate(network, data.test, kernels) : undefined;
+    const test = data.test ? await evaluate(network, data.test, kernels) : undefined;
     const record: EpochRecord = {
       epoch: epoch + 1,
       lr,

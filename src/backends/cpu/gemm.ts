@@ -6,24 +6,12 @@
  * - scalar-ts: the loops below, where WebAssembly SIMD is missing.
  */
 import wasmUrl from './generated/gemm.wasm?url&inline';
+import type { GemmRunner, GemmShape } from '../train-kernels.js';
 import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import { align16, compileInlined, ensureBytes, wasmSimdSupported } from './wasm-module.js';
 
-export interface GemmShape {
-  m: number;
-  n: number;
-  k: number;
-  /** A is stored [k, m]. */
-  transA?: boolean;
-  /** B is stored [n, k]. */
-  transB?: boolean;
-  /** Add to what C holds instead of overwriting it. */
-  accumulate?: boolean;
-}
-
-export interface Gemm {
+export interface Gemm extends GemmRunner {
   readonly kernel: CpuKernelName;
-  /** c = (accumulate ? c : 0) + op(a) . op(b): a [m, k] (or [k, m]), b [k, n] (or [n, k]), c [m, n], row-major. */
   run(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): void;
 }
 
@@ -94,6 +82,7 @@ export async function createGemm({ kernel = defaultKernelName() }: { kernel?: Cp
   const run = kernel === 'wasm-simd' ? await wasmGemm() : scalarGemm;
   return {
     kernel,
+    description: `cpu backend, float32 ${kernel} GEMM, 1 thread`,
     run(a, b, c, shape) {
       checkShape(a, b, c, shape);
       run(a, b, c, shape);

@@ -23,7 +23,7 @@ export const usage = `xnornet train (--arch lenet5|nin|alexnet|resnet18 --mode f
        [--optimizer adam|sgd] [--lr R] [--momentum M] [--weight-decay D]
        [--schedule constant|step|cosine] [--step-size E] [--gamma G]
        [--batch B] [--epochs E] [--seed S] [--no-clip] [--no-shuffle] [--augment shift]
-       [--train-samples N] [--test-samples N] [--backend cpu|reference]
+       [--train-samples N] [--test-samples N] [--backend cpu|webgpu|reference]
 xnornet train --resume DIR [--epochs E]
 
 Trains a network as semantics.md's training section defines it (Algorithm 1 of XNOR-Net) and
@@ -41,7 +41,8 @@ DIR/curve.json (loss and accuracy per epoch, time, images/s). Progress goes to s
   --schedule cosine (step: x --gamma 0.1 every --step-size epochs, default a third of them),
   --batch 128 --epochs 10 --seed 1; latent weights of binary layers clipped to [-1, 1].
 - --train-samples/--test-samples: a seeded random subset of that many samples.
-- --backend cpu (float32 Wasm SIMD GEMMs, default) or reference (float64 loops, slow).`;
+- --backend cpu (float32 Wasm SIMD GEMMs, default), webgpu (float32 WGSL GEMMs; the other
+  steps on the CPU) or reference (float64 loops, slow).`;
 
 const OPTIONS = {
   arch: { type: 'string' },
@@ -211,7 +212,7 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
   };
   if (optimizerName === 'adam' && s.momentum !== undefined)
     throw new UsageError('--momentum applies to --optimizer sgd (Adam has its betas)');
-  const backend = oneOf<TrainBackend>(s.backend, ['cpu', 'reference'], 'cpu', '--backend');
+  const backend = oneOf<TrainBackend>(s.backend, ['cpu', 'webgpu', 'reference'], 'cpu', '--backend');
 
   const { model, initialise } = resumed ? { model: resumed.checkpoint, initialise: false } : await startingModel(s);
   const data = await trainingData(s);
@@ -249,22 +250,26 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
       last?.testAccuracy === undefined ? undefined : { accuracy: last.testAccuracy, loss: last.testLoss!, samples: test!.count };
     return writeRun(s.output!, session, { settings: s, backend: session.description, curve: session.curve, seconds, test: finalTest });
   };
-  await session.train(
-    { train, test },
-    {
-      onBatch: (p) => {
-        if (p.batch % 10 === 0 || p.batch === p.batches) io.progress(progressLine(p));
+  try {
+    await session.train(
+      { train, test },
+      {
+        onBatch: (p) => {
+          if (p.batch % 10 === 0 || p.batch === p.batches) io.progress(progressLine(p));
+        },
+        onEpoch: async (r) => {
+          io.error(
+            `epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, train accuracy ${(r.accuracy * 100).toFixed(2)}%` +
+              (r.testAccuracy === undefined ? '' : `, test accuracy ${(r.testAccuracy * 100).toFixed(2)}%`) +
+              `, ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} images/s, lr ${r.lr.toPrecision(3)}`,
+          );
+          await save();
+        },
       },
-      onEpoch: async (r) => {
-        io.error(
-          `epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, train accuracy ${(r.accuracy * 100).toFixed(2)}%` +
-            (r.testAccuracy === undefined ? '' : `, test accuracy ${(r.testAccuracy * 100).toFixed(2)}%`) +
-            `, ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} images/s, lr ${r.lr.toPrecision(3)}`,
-        );
-        await save();
-      },
-    },
-  );
+    );
+  } finally {
+    session.close();
+  }
   const { packedBytes, floatBytes } = await save();
   const last = session.curve[session.curve.length - 1];
   if (last?.testAccuracy !== undefined) io.log(`test accuracy: ${(last.testAccuracy * 100).toFixed(2)}% on ${test!.count} images`);

@@ -1,14 +1,33 @@
 /**
- * The cpu backend's ConvKernels for training, float32: every convolution as one GEMM over the
- * batch's columns (im2col), cols [K = Cin*kh*kw, N*Ho*Wo]:
+ * ConvKernels for training on a backend's GEMM, float32: every convolution as one GEMM over
+ * the batch's columns (im2col, here in TypeScript), cols [K = Cin*kh*kw, N*Ho*Wo]:
  * - forward:      Y [Cout, N*P] = W [Cout, K] . cols
  * - weight grad: dW [Cout, K]   = dY [Cout, N*P] . cols^T
  * - input grad:  dcols [K, N*P] = W^T . dY, added back into the image (col2im)
- * The columns of a forward pass are kept (by input array) for its weight gradient.
+ * The columns of a forward pass are kept (by input array) for its weight gradient. The cpu
+ * backend's GEMM is Wasm SIMD (cpu/gemm.ts), WebGPU's a WGSL kernel (webgpu/gemm.ts).
  */
-import type { ConvGeometry } from '../../ops/conv.js';
-import type { ConvKernels, Floats } from '../../ops/training.js';
-import type { Gemm } from './gemm.js';
+import type { ConvGeometry } from '../ops/conv.js';
+import type { ConvKernels, Floats, MaybePromise } from '../ops/training.js';
+
+export interface GemmShape {
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored [k, m]. */
+  transA?: boolean;
+  /** B is stored [n, k]. */
+  transB?: boolean;
+  /** Add to what C holds instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+/** c = (accumulate ? c : 0) + op(a) . op(b): a [m, k] (or [k, m]), b [k, n] (or [n, k]), c [m, n], row-major. */
+export interface GemmRunner {
+  run(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): MaybePromise<void>;
+  /** The GEMM in words, for progress lines and curve.json. */
+  readonly description: string;
+}
 
 /** The output columns j whose tap v lands inside the input: [first, last). */
 function insideColumns(v: number, g: ConvGeometry): [number, number] {
@@ -82,7 +101,7 @@ function toBatchMajor(y: Float32Array, n: number, cout: number, plane: number): 
 
 const asFloat32 = (a: Floats): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
 
-export function cpuConvKernels(gemm: Gemm): ConvKernels {
+export function gemmConvKernels(gemm: GemmRunner): ConvKernels {
   // The columns of the last inputs convolved, for their weight gradients.
   const columns = new WeakMap<Floats, Float32Array>();
   const colsOf = (x: Floats, g: ConvGeometry) => {
@@ -94,25 +113,25 @@ export function cpuConvKernels(gemm: Gemm): ConvKernels {
     return cols;
   };
   return {
-    forward: (x, w, g) => {
+    forward: async (x, w, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
       const y = new Float32Array(g.cout * g.n * plane);
-      gemm.run(asFloat32(w), colsOf(x, g), y, { m: g.cout, n: g.n * plane, k });
+      await gemm.run(asFloat32(w), colsOf(x, g), y, { m: g.cout, n: g.n * plane, k });
       return toBatchMajor(y, g.n, g.cout, plane);
     },
-    weightGrad: (dy, x, g) => {
+    weightGrad: async (dy, x, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
       const dw = new Float32Array(g.cout * k);
-      gemm.run(toChannelMajor(dy, g.n, g.cout, plane), colsOf(x, g), dw, { m: g.cout, n: k, k: g.n * plane, transB: true });
+      await gemm.run(toChannelMajor(dy, g.n, g.cout, plane), colsOf(x, g), dw, { m: g.cout, n: k, k: g.n * plane, transB: true });
       return dw;
     },
-    inputGrad: (dy, w, g) => {
+    inputGrad: async (dy, w, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
       const dcols = new Float32Array(k * g.n * plane);
-      gemm.run(asFloat32(w), toChannelMajor(dy, g.n, g.cout, plane), dcols, { m: k, n: g.n * plane, k: g.cout, transA: true });
+      await gemm.run(asFloat32(w), toChannelMajor(dy, g.n, g.cout, plane), dcols, { m: k, n: g.n * plane, k: g.cout, transA: true });
       return col2im(dcols, g);
     },
   };
