@@ -48,7 +48,7 @@ describe.skipIf(!ctx)('the WGSL GEMM', () => {
   it('rejects operands of the wrong shape before anything runs', async () => {
     await expect(
       createGpuGemm(ctx!).run(new Float32Array(5), new Float32Array(6), new Float32Array(4), { m: 2, n: 2, k: 3 }),
-    ).rejects.toThrow(/gemm: A must be float32 \[2, 3\]|size/);
+    ).rejects.toThrow('gemm: A has 5 floats, expected 6 (m 2, n 2, k 3)');
   });
 });
 
@@ -57,7 +57,7 @@ describe.skipIf(!ctx)('the WebGPU and CPU trainers', () => {
   const train = {
     train: subset(
       data.train,
-      Array.from({ length: 96 }, (_, i) => i * 101),
+      Array.from({ length: 64 }, (_, i) => i * 101),
     ),
     test: undefined,
   };
@@ -92,15 +92,17 @@ describe.skipIf(!ctx)('the WebGPU and CPU trainers', () => {
         }),
       );
       expect(sessions[1]!.description).toMatch(/^WebGPU on /);
-      for (let b = 0; b < 3; b++) expect(losses[1]![b]).toBeCloseTo(losses[0]![b]!, 4);
+      for (let b = 0; b < 2; b++) expect(losses[1]![b]).toBeCloseTo(losses[0]![b]!, 4);
       const [cpu, gpu] = sessions.map((s) => s.checkpoint().tensors);
       for (const [name, tensor] of cpu!) {
         const other = gpu!.get(name)!.data;
-        const scale = 1 + Math.max(...Array.from(tensor.data, Math.abs));
-        let worst = 0;
-        for (let i = 0; i < tensor.data.length; i++) worst = Math.max(worst, Math.abs(tensor.data[i]! - other[i]!));
-        // Three Adam steps move a weight by at most 3e-3; the backends differ by float rounding.
-        expect(worst, `${mode} ${name}`).toBeLessThan(1e-4 * scale);
+        let [worst, largest] = [0, 0];
+        for (let i = 0; i < tensor.data.length; i++) {
+          worst = Math.max(worst, Math.abs(tensor.data[i]! - other[i]!));
+          largest = Math.max(largest, Math.abs(tensor.data[i]!));
+        }
+        // Two Adam steps move a weight by up to 2e-3; the backends differ by float rounding.
+        expect(worst, `${mode} ${name}`).toBeLessThan(1e-4 * (1 + largest));
       }
     }, 120_000);
   }

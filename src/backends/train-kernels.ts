@@ -22,6 +22,21 @@ export interface GemmShape {
   accumulate?: boolean;
 }
 
+/** Throws a RangeError naming the operand whose length does not fit the shape. */
+export function checkGemmOperands(a: Float32Array, b: Float32Array, c: Float32Array, { m, n, k }: GemmShape): void {
+  for (const [name, v] of Object.entries({ m, n, k })) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${v}`);
+  }
+  for (const [name, array, length] of [
+    ['A', a, m * k],
+    ['B', b, k * n],
+    ['C', c, m * n],
+  ] as const) {
+    if (array.length !== length)
+      throw new RangeError(`gemm: ${name} has ${array.length} floats, expected ${length} (m ${m}, n ${n}, k ${k})`);
+  }
+}
+
 /** c = (accumulate ? c : 0) + op(a) . op(b): a [m, k] (or [k, m]), b [k, n] (or [n, k]), c [m, n], row-major. */
 export interface GemmRunner {
   run(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): MaybePromise<void>;

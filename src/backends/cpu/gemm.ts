@@ -6,27 +6,13 @@
  * - scalar-ts: the loops below, where WebAssembly SIMD is missing.
  */
 import wasmUrl from './generated/gemm.wasm?url&inline';
-import type { GemmRunner, GemmShape } from '../train-kernels.js';
+import { type GemmRunner, type GemmShape, checkGemmOperands } from '../train-kernels.js';
 import { type CpuKernelName, defaultKernelName } from './kernel.js';
 import { align16, compileInlined, ensureBytes, wasmSimdSupported } from './wasm-module.js';
 
 export interface Gemm extends GemmRunner {
   readonly kernel: CpuKernelName;
   run(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): void;
-}
-
-function checkShape(a: Float32Array, b: Float32Array, c: Float32Array, { m, n, k }: GemmShape): void {
-  for (const [name, v] of Object.entries({ m, n, k })) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${v}`);
-  }
-  for (const [name, array, length] of [
-    ['A', a, m * k],
-    ['B', b, k * n],
-    ['C', c, m * n],
-  ] as const) {
-    if (array.length !== length)
-      throw new RangeError(`gemm: ${name} has ${array.length} floats, expected ${length} (m ${m}, n ${n}, k ${k})`);
-  }
 }
 
 function scalarGemm(a: Float32Array, b: Float32Array, c: Float32Array, { m, n, k, transA, transB, accumulate }: GemmShape): void {
@@ -84,7 +70,7 @@ export async function createGemm({ kernel = defaultKernelName() }: { kernel?: Cp
     kernel,
     description: `cpu backend, float32 ${kernel} GEMM, 1 thread`,
     run(a, b, c, shape) {
-      checkShape(a, b, c, shape);
+      checkGemmOperands(a, b, c, shape);
       run(a, b, c, shape);
     },
   };

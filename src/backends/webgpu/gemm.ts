@@ -4,7 +4,7 @@
  * (src/backends/train-kernels.ts), so each convolution pays an upload and a readback.
  */
 import { Tensor } from '../../tensor/tensor.js';
-import type { GemmRunner } from '../train-kernels.js';
+import { type GemmRunner, checkGemmOperands } from '../train-kernels.js';
 import type { GpuContext } from './context.js';
 import { submitLaunches } from './dispatch.js';
 import { GpuTensor } from './gpu-tensor.js';
@@ -14,6 +14,7 @@ export function createGpuGemm(ctx: GpuContext): GemmRunner {
   return {
     description: `WebGPU on ${ctx.adapterName}, float32 WGSL GEMM (other steps on the CPU)`,
     async run(a, b, c, shape) {
+      checkGemmOperands(a, b, c, shape);
       const { m, n, k, transA = false, transB = false } = shape;
       const tensors = [
         GpuTensor.upload(ctx, new Tensor(a, transA ? [k, m] : [m, k]), 'gemm A'),
