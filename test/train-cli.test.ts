@@ -93,6 +93,16 @@ describe('xnornet train and eval', () => {
     expect(curve.epochs).toHaveLength(2);
   }, 120_000);
 
+  it('--from continues from a checkpoint, keeping its labels and preprocess', async () => {
+    const next = await tempDir();
+    await xnornet('train', '--from', join(dir, 'checkpoint.json'), ...SHORT, '--train-samples', '128', '--epochs', '1', '-o', next);
+    const [before, after] = await Promise.all([loadModelFiles(join(dir, 'model.json')), loadModelFiles(join(next, 'model.json'))]);
+    expect(after.graph.json.labels).toEqual(before.graph.json.labels);
+    expect(after.graph.json.preprocess).toEqual(before.graph.json.preprocess);
+    const curve = JSON.parse(await readFile(join(next, 'curve.json'), 'utf8')) as { epochs: { testAccuracy: number }[] };
+    expect(curve.epochs[0]!.testAccuracy).toBeGreaterThan(0.5); // it started trained, not from scratch
+  }, 120_000);
+
   it('rejects what cannot be trained with one line naming the problem', async () => {
     const fails = async (args: string[]) => {
       try {

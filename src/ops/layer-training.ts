@@ -100,7 +100,7 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
       const saved: Saved = { g, input, x: x!.data, weights: binary, alpha, k };
       return { output: { data: y, shape }, saved };
     },
-    backward: async (dy, savedValue, a, params, { kernels }) => {
+    backward: async (dy, savedValue, a, params, { kernels, inputGradUnused }) => {
       const spec = specOf(a);
       const { g, input, x, weights, alpha, k } = savedValue as Saved;
       const plane = g.ho * g.wo;
@@ -134,6 +134,8 @@ export function layerTraining<A>(specOf: (a: A) => LayerSpec): OpTraining<A> {
         }
       }
       grads['weight'] = dw;
+      // The first layer's input gradient (of the data) is a third of its work and unused.
+      if (inputGradUnused) return { inputs: [zerosLike(dy, 0)], params: grads };
       const dx = await kernels.inputGrad(dconv, weights, g);
       if (spec.mode === 'xnor') for (let i = 0; i < dx.length; i++) if (Math.abs(x[i]!) > 1) dx[i] = 0;
       return { inputs: [dx], params: grads };

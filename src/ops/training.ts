@@ -43,6 +43,8 @@ export interface TrainContext {
   rng: Rng;
   /** false: the forward pass of inference (batchnorm with running statistics, no dropout), for evaluation. */
   training: boolean;
+  /** Backward of a node that reads only the model's input: an op may skip its input gradient (return an empty array). */
+  inputGradUnused?: boolean;
 }
 
 /**
