@@ -113,7 +113,13 @@ export class Network {
       const dy = grads.get(node.name);
       if (!dy) continue; // nothing after it reads it
       const inputGradUnused = node.inputs.every((name) => name === 'input');
-      const result = await train.backward(dy, tape.saved.get(node.name), node.attrs, params, inputGradUnused ? { ...ctx, inputGradUnused } : ctx);
+      const result = await train.backward(
+        dy,
+        tape.saved.get(node.name),
+        node.attrs,
+        params,
+        inputGradUnused ? { ...ctx, inputGradUnused } : ctx,
+      );
       paramGrads.set(node.name, result.params);
       node.inputs.forEach((name, k) => {
         if (name === 'input') return;
