@@ -1,6 +1,6 @@
 /**
  * `npm run bench:train`: training throughput (images/s) of LeNet-5 float, BWN and XNOR on
- * xnornet's cpu backend, next to PyTorch on the same CPU with the same threads when
+ * xnornet's cpu backend on 1 thread and on all cores, next to PyTorch on the same CPU with the same threads when
  * `/usr/bin/python3 -c "import torch"` works (Debian's python3-torch; the column is skipped
  * with a note otherwise). Both train on seeded random 28x28 images with Adam, batch 128
  * (the throughput does not depend on the pixels); warm-up batches are not timed.
@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from '../src/cli/table.js';
@@ -47,11 +47,12 @@ function randomImages(count: number): LabelledImages {
   };
 }
 
-async function xnornetRow(mode: (typeof MODES)[number]): Promise<Row> {
+async function xnornetRow(mode: (typeof MODES)[number], threads: number): Promise<Row> {
   const session = await TrainingSession.create({
     model: loadZooModel(`lenet5-${mode}`),
     initialise: true,
     backend: 'cpu',
+    threads,
     optimizer: { name: 'adam', momentum: 0, weightDecay: 0, clip: true },
     options: {
       epochs: 1,
@@ -69,10 +70,11 @@ async function xnornetRow(mode: (typeof MODES)[number]): Promise<Row> {
   const started = performance.now();
   await session.train({ train: randomImages(images), test: undefined });
   const seconds = (performance.now() - started) / 1000;
+  session.close();
   return {
     engine: `xnornet cpu (${session.description})`,
     mode,
-    threads: 1,
+    threads,
     batch: BATCH,
     images,
     seconds,
@@ -98,11 +100,14 @@ function pytorchRow(mode: string, threads: number): Row | string {
 
 const rows: Row[] = [];
 const notes: string[] = [];
-for (const mode of MODES) {
-  rows.push(await xnornetRow(mode));
-  const peer = pytorchRow(mode, 1);
-  if (typeof peer === 'string') notes.push(peer);
-  else rows.push(peer);
+const THREADS = [...new Set([1, availableParallelism()])];
+for (const threads of THREADS) {
+  for (const mode of MODES) {
+    rows.push(await xnornetRow(mode, threads));
+    const peer = pytorchRow(mode, threads);
+    if (typeof peer === 'string') notes.push(peer);
+    else rows.push(peer);
+  }
 }
 console.log(`${cpus()[0]?.model ?? 'CPU'}; LeNet-5, batch ${BATCH}, Adam, ${BATCHES} timed batches after ${WARM_UP} warm-up\n`);
 for (const note of [...new Set(notes)]) console.log(`- ${note}`);

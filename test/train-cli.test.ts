@@ -165,6 +165,37 @@ describe('TrainingSession (the library API)', () => {
     expect(a.deployable().tensors.get('conv2.weight_bits')!.dtype).toBe('U32');
   });
 
+  it('gives the same weights, bit for bit, on 1 and on 3 threads', async () => {
+    const make = (threads: number) =>
+      TrainingSession.create({
+        model: loadZooModel('lenet5-bwn'),
+        initialise: true,
+        backend: 'cpu',
+        threads,
+        optimizer: { name: 'adam', momentum: 0, weightDecay: 0, clip: true },
+        options: {
+          epochs: 1,
+          batch: 64,
+          lr: 1e-3,
+          schedule: { name: 'constant', stepSize: 1, gamma: 1 },
+          seed: 2,
+          shuffle: true,
+          augment: 'none',
+        },
+        describe: { name: 'threads', preprocess: { scale: 1 / 255, mean: [0.286], std: [0.353] } },
+      });
+    const [one, three] = [await make(1), await make(3)];
+    try {
+      expect(three.description).toMatch(/3 thread\(s\)/);
+      await one.train(small);
+      await three.train(small);
+      for (const [name, tensor] of one.checkpoint().tensors) expect(three.checkpoint().tensors.get(name)!.data, name).toEqual(tensor.data);
+    } finally {
+      one.close();
+      three.close();
+    }
+  });
+
   it('stops between batches when asked', async () => {
     const s = await session(1);
     const controller = new AbortController();

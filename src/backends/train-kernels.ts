@@ -79,8 +79,8 @@ function forEachRun(g: ConvGeometry, run: (colsAt: number, xAt: number, count: n
 }
 
 /** cols[(c*kh + u)*kw + v, b*P + i*wo + j] = xpad[b, c, i*s + u - p, j*s + v - p]. */
-function im2col(x: Floats, g: ConvGeometry): Float32Array {
-  const cols = new Float32Array(g.cin * g.kh * g.kw * g.n * g.ho * g.wo);
+function im2col(x: Floats, g: ConvGeometry, alloc: Alloc): Float32Array {
+  const cols = alloc(g.cin * g.kh * g.kw * g.n * g.ho * g.wo);
   const step = g.stride[1];
   // A loop, not set(subarray): runs are short (a row of the output) and a view per run costs more.
   forEachRun(g, (at, from, count) => {
@@ -100,8 +100,8 @@ function col2im(cols: Float32Array, g: ConvGeometry): Float32Array {
 }
 
 /** [N, Cout, P] <-> [Cout, N*P]: the GEMM's channel-major rows and NCHW. */
-function toChannelMajor(y: Floats, n: number, cout: number, plane: number): Float32Array {
-  const out = new Float32Array(y.length);
+function toChannelMajor(y: Floats, n: number, cout: number, plane: number, alloc: Alloc): Float32Array {
+  const out = alloc(y.length);
   for (let b = 0; b < n; b++)
     for (let o = 0; o < cout; o++) out.set(y.subarray((b * cout + o) * plane, (b * cout + o + 1) * plane), (o * n + b) * plane);
   return out;
@@ -116,13 +116,16 @@ function toBatchMajor(y: Float32Array, n: number, cout: number, plane: number): 
 
 const asFloat32 = (a: Floats): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
 
-export function gemmConvKernels(gemm: GemmRunner): ConvKernels {
+/** Zeroed float32 arrays for the GEMMs' large operands: shared memory when a thread pool splits the GEMMs. */
+export type Alloc = (length: number) => Float32Array;
+
+export function gemmConvKernels(gemm: GemmRunner, alloc: Alloc = (length) => new Float32Array(length)): ConvKernels {
   // The columns of the last inputs convolved, for their weight gradients.
   const columns = new WeakMap<Floats, Float32Array>();
   const colsOf = (x: Floats, g: ConvGeometry) => {
     let cols = columns.get(x);
     if (!cols || cols.length !== g.cin * g.kh * g.kw * g.n * g.ho * g.wo) {
-      cols = im2col(x, g);
+      cols = im2col(x, g, alloc);
       columns.set(x, cols);
     }
     return cols;
@@ -131,22 +134,22 @@ export function gemmConvKernels(gemm: GemmRunner): ConvKernels {
     forward: async (x, w, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
-      const y = new Float32Array(g.cout * g.n * plane);
+      const y = alloc(g.cout * g.n * plane);
       await gemm.run(asFloat32(w), colsOf(x, g), y, { m: g.cout, n: g.n * plane, k });
       return toBatchMajor(y, g.n, g.cout, plane);
     },
     weightGrad: async (dy, x, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
-      const dw = new Float32Array(g.cout * k);
-      await gemm.run(toChannelMajor(dy, g.n, g.cout, plane), colsOf(x, g), dw, { m: g.cout, n: k, k: g.n * plane, transB: true });
+      const dw = alloc(g.cout * k);
+      await gemm.run(toChannelMajor(dy, g.n, g.cout, plane, alloc), colsOf(x, g), dw, { m: g.cout, n: k, k: g.n * plane, transB: true });
       return dw;
     },
     inputGrad: async (dy, w, g) => {
       const plane = g.ho * g.wo;
       const k = g.cin * g.kh * g.kw;
-      const dcols = new Float32Array(k * g.n * plane);
-      await gemm.run(asFloat32(w), toChannelMajor(dy, g.n, g.cout, plane), dcols, { m: k, n: g.n * plane, k: g.cout, transA: true });
+      const dcols = alloc(k * g.n * plane);
+      await gemm.run(asFloat32(w), toChannelMajor(dy, g.n, g.cout, plane, alloc), dcols, { m: k, n: g.n * plane, k: g.cout, transA: true });
       return col2im(dcols, g);
     },
   };

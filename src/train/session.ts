@@ -7,7 +7,8 @@
  *   model in the standard format (runnable, and a starting point for more training);
  * - `optimizerState()`: what --resume needs besides the checkpoint.
  */
-import { createGemm } from '../backends/cpu/gemm.js';
+import { createCpuThreadPool } from '../backends/cpu/platform-thread-pool.js';
+import type { CpuThreadPool } from '../backends/cpu/thread-pool.js';
 import { type GpuContext, createContext } from '../backends/webgpu/context.js';
 import { createGpuGemm } from '../backends/webgpu/gemm.js';
 import { gemmConvKernels } from '../backends/train-kernels.js';
@@ -42,23 +43,28 @@ export interface TrainingSetup {
   describe?: Pick<ModelJson, 'name' | 'labels' | 'preprocess'>;
   /** webgpu: the device to train on (default: a new context on the adapter xnornet finds). */
   gpu?: GpuContext;
+  /** cpu: threads that split each GEMM (default 1, so that a run's arithmetic is the same everywhere; the results are identical for any count). */
+  threads?: number;
 }
 
 interface Kernels {
   kernels: ConvKernels;
   description: string;
-  /** A GPU context the session made, and so destroys on close(). */
-  owned: GpuContext | undefined;
+  /** What the session made, and so releases on close(). */
+  owned: { close(): unknown } | undefined;
 }
 
-async function kernelsFor(backend: TrainBackend, gpu: GpuContext | undefined): Promise<Kernels> {
+async function kernelsFor({ backend, gpu, threads = 1 }: TrainingSetup): Promise<Kernels> {
   if (backend === 'reference') return { kernels: referenceConvKernels, description: 'float64 reference loops', owned: undefined };
   if (backend === 'cpu') {
-    const gemm = await createGemm();
-    return { kernels: gemmConvKernels(gemm), description: gemm.description, owned: undefined };
+    const pool: CpuThreadPool = await createCpuThreadPool({ threads });
+    const gemm = { description: `cpu backend, float32 ${pool.kernel} GEMM, ${pool.threads} thread(s)`, run: pool.gemm.bind(pool) };
+    const alloc = (length: number) => pool.sharedArray(Float32Array, length);
+    return { kernels: gemmConvKernels(gemm, alloc), description: gemm.description, owned: pool };
   }
-  const owned = gpu ? undefined : await createContext();
-  const gemm = createGpuGemm(gpu ?? owned!);
+  const context = gpu ?? (await createContext());
+  const owned = gpu ? undefined : { close: () => context.destroy() };
+  const gemm = createGpuGemm(context);
   return { kernels: gemmConvKernels(gemm), description: gemm.description, owned };
 }
 
@@ -74,7 +80,7 @@ export class TrainingSession {
     readonly setup: TrainingSetup,
     /** The kernels, in words, for progress lines and curve.json. */
     readonly description: string,
-    private readonly owned: GpuContext | undefined,
+    private readonly owned: { close(): unknown } | undefined,
   ) {}
 
   static async create(setup: TrainingSetup): Promise<TrainingSession> {
@@ -82,7 +88,7 @@ export class TrainingSession {
     const model = setup.describe ? { ...setup.model, graph: { ...setup.model.graph, json } } : setup.model;
     const network = new Network(model, setup.backend === 'reference' ? 'float64' : 'float32');
     if (setup.initialise) initialiseLikePyTorch(network, createRng(setup.options.seed));
-    const { kernels, description, owned } = await kernelsFor(setup.backend, setup.gpu);
+    const { kernels, description, owned } = await kernelsFor(setup);
     return new TrainingSession(network, new Optimizer(network, setup.optimizer), kernels, setup, description, owned);
   }
 
@@ -130,8 +136,8 @@ export class TrainingSession {
     return this.optimizer.state();
   }
 
-  /** Releases the GPU device the session made (none for the cpu backend or a given context). */
+  /** Releases what the session made: the cpu backend's threads, or a GPU context it created. */
   close(): void {
-    this.owned?.destroy();
+    void this.owned?.close();
   }
 }

@@ -14,6 +14,7 @@
  * Convolutions run one at a time.
  */
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
+import { type Gemm, type GemmShape, createGemm } from './gemm.js';
 import { type ConvGeometry, outputPixels } from '../../ops/conv.js';
 import { checkConvArgs } from './conv-args.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
@@ -45,6 +46,12 @@ export interface CpuThreadPool {
    * and writes only shared memory (arrays from sharedArray()), else on the calling thread.
    */
   step(task: StepTask): Promise<void>;
+  /**
+   * The trainer's GEMM, c = op(a) . op(b) (gemm.ts), its rows split over the threads where
+   * memory is shared and it does not accumulate; a and b are copied to shared memory unless
+   * they are there already (sharedArray()).
+   */
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): Promise<void>;
   /** An array for `out` that the workers write into directly where memory can be shared. */
   sharedArray<A extends Rows>(type: RowsType<A>, length: number): A;
   /**
@@ -95,8 +102,8 @@ const isShared = (a: Rows) => typeof SharedArrayBuffer === 'function' && a.buffe
 
 export async function createThreadPool(threads: number, kind: CpuKernelName, startWorker: StartWorker): Promise<CpuThreadPool> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`thread pool: threads must be a positive integer, got ${threads}`);
-  const [xnor, float] = await Promise.all([createXnorKernel(kind), createFloatConvKernel(kind)]);
-  return new ThreadPool(threads, kind, { xnor, float }, startWorker);
+  const [xnor, float, gemm] = await Promise.all([createXnorKernel(kind), createFloatConvKernel(kind), createGemm({ kernel: kind })]);
+  return new ThreadPool(threads, kind, { xnor, float, gemm }, startWorker);
 }
 
 /**
@@ -120,7 +127,7 @@ const SPLIT_MIN_VALUES = 1 << 16;
 
 class ThreadPool implements CpuThreadPool {
   readonly sharesMemory = canShareMemory();
-  readonly #kernels: { xnor: XnorCpuKernel; float: FloatConvKernel };
+  readonly #kernels: { xnor: XnorCpuKernel; float: FloatConvKernel; gemm: Gemm };
   readonly #workers: PoolWorker[];
   #nextId = 0;
   #closed = false;
@@ -134,7 +141,7 @@ class ThreadPool implements CpuThreadPool {
   constructor(
     readonly threads: number,
     readonly kernel: CpuKernelName,
-    kernels: { xnor: XnorCpuKernel; float: FloatConvKernel },
+    kernels: { xnor: XnorCpuKernel; float: FloatConvKernel; gemm: Gemm },
     startWorker: StartWorker,
   ) {
     this.#kernels = kernels;
@@ -186,6 +193,21 @@ class ThreadPool implements CpuThreadPool {
       request: (id, m0, m1, shared) => ({ op: 'float', id, g, m0, m1, image, weights, out: shared! }),
     }));
     return rows;
+  }
+
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): Promise<void> {
+    return this.#queue(() => {
+      const split = this.sharesMemory && !shape.accumulate;
+      const [sharedA, sharedB] = split ? [this.shared(a), this.shared(b)] : [a, b];
+      return {
+        count: shape.m,
+        align: 4,
+        split,
+        out: { rows: c, width: shape.n },
+        here: (m0, m1) => this.#kernels.gemm.runRows(sharedA, sharedB, c, shape, m0, m1),
+        request: (id, m0, m1, shared) => ({ op: 'gemm', id, m0, m1, a: sharedA, b: sharedB, shape, out: shared! }),
+      };
+    });
   }
 
   step(task: StepTask): Promise<void> {

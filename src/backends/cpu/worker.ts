@@ -10,6 +10,7 @@
  *   share; a futex wake-up takes a few microseconds.
  */
 import { type FloatConvKernel, type PreparedWeights, createFloatConvKernel } from './float-conv.js';
+import { type Gemm, type GemmShape, createGemm } from './gemm.js';
 import type { ConvGeometry } from '../../ops/conv.js';
 import { type CpuKernelName, type XnorCpuKernel, createXnorKernel } from './kernel.js';
 import { type StepTask, runStepTask } from './steps.js';
@@ -20,11 +21,13 @@ import { type StepTask, runStepTask } from './steps.js';
  * output on a SharedArrayBuffer, the worker writes its rows in place; where memory cannot be
  * shared (a page that is not cross-origin isolated) XNOR requests have no `out` and the reply
  * carries the rows (float convs are not split there). Or a step between convolutions
- * (steps.ts), its output shared.
+ * (steps.ts), its output shared. Or rows [m0, m1) of a training GEMM's C (gemm.ts), written
+ * into the shared `out`.
  */
 export type ConvRequest = { id: number; m0: number; m1: number } & (
   | { op: 'xnor'; g: ConvGeometry; input: Uint32Array; weights: Uint32Array; out?: Int32Array }
   | { op: 'float'; g: ConvGeometry; image: Float32Array; weights: PreparedWeights; out: Float32Array }
+  | { op: 'gemm'; a: Float32Array; b: Float32Array; shape: GemmShape; out: Float32Array }
   | StepTask
 );
 
@@ -50,16 +53,21 @@ export interface BlockingChannel {
 interface Kernels {
   xnor: XnorCpuKernel;
   float: FloatConvKernel;
+  gemm: Gemm;
 }
 
 /** What a worker does with each request, with its own kernel instances. */
 export async function createAnswerer(kind: CpuKernelName): Promise<(request: ConvRequest) => ConvReply> {
-  const [xnor, float] = await Promise.all([createXnorKernel(kind), createFloatConvKernel(kind)]);
-  return (request) => answer({ xnor, float }, request);
+  const [xnor, float, gemm] = await Promise.all([createXnorKernel(kind), createFloatConvKernel(kind), createGemm({ kernel: kind })]);
+  return (request) => answer({ xnor, float, gemm }, request);
 }
 
 function answer(kernels: Kernels, r: ConvRequest): ConvReply {
   try {
+    if (r.op === 'gemm') {
+      kernels.gemm.runRows(r.a, r.b, r.out, r.shape, r.m0, r.m1);
+      return { id: r.id };
+    }
     if (r.op !== 'xnor' && r.op !== 'float') {
       runStepTask(r, r.m0, r.m1);
       return { id: r.id };

@@ -23,7 +23,7 @@ export const usage = `xnornet train (--arch lenet5|nin|alexnet|resnet18 --mode f
        [--optimizer adam|sgd] [--lr R] [--momentum M] [--weight-decay D]
        [--schedule constant|step|cosine] [--step-size E] [--gamma G]
        [--batch B] [--epochs E] [--seed S] [--no-clip] [--no-shuffle] [--augment shift]
-       [--train-samples N] [--test-samples N] [--backend cpu|webgpu|reference]
+       [--train-samples N] [--test-samples N] [--backend cpu|webgpu|reference] [--threads T]
 xnornet train --resume DIR [--epochs E]
 
 Trains a network as semantics.md's training section defines it (Algorithm 1 of XNOR-Net) and
@@ -42,7 +42,8 @@ DIR/curve.json (loss and accuracy per epoch, time, images/s). Progress goes to s
   --batch 128 --epochs 10 --seed 1; latent weights of binary layers clipped to [-1, 1].
 - --train-samples/--test-samples: a seeded random subset of that many samples.
 - --backend cpu (float32 Wasm SIMD GEMMs, default), webgpu (float32 WGSL GEMMs; the other
-  steps on the CPU) or reference (float64 loops, slow).`;
+  steps on the CPU) or reference (float64 loops, slow). --threads T (cpu): threads that split
+  each GEMM (default 1; any count gives the same weights).`;
 
 const OPTIONS = {
   arch: { type: 'string' },
@@ -70,6 +71,7 @@ const OPTIONS = {
   'train-samples': { type: 'string' },
   'test-samples': { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   output: { type: 'string', short: 'o' },
   resume: { type: 'string' },
 } as const;
@@ -213,6 +215,8 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
   if (optimizerName === 'adam' && s.momentum !== undefined)
     throw new UsageError('--momentum applies to --optimizer sgd (Adam has its betas)');
   const backend = oneOf<TrainBackend>(s.backend, ['cpu', 'webgpu', 'reference'], 'cpu', '--backend');
+  if (s.threads !== undefined && backend !== 'cpu') throw new UsageError(`--threads applies to --backend cpu only, not ${backend}`);
+  const threads = positiveInt(s.threads, 1, '--threads');
 
   const { model, initialise } = resumed ? { model: resumed.checkpoint, initialise: false } : await startingModel(s);
   const data = await trainingData(s);
@@ -234,7 +238,15 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
         ...(train.pixels ? { preprocess: pixelPreprocess(train) } : {}),
       }
     : undefined;
-  const session = await TrainingSession.create({ model, initialise, backend, optimizer, options, ...(describe ? { describe } : {}) });
+  const session = await TrainingSession.create({
+    model,
+    initialise,
+    backend,
+    threads,
+    optimizer,
+    options,
+    ...(describe ? { describe } : {}),
+  });
   if (resumed) session.resume(resumed.state, resumed.curve);
 
   io.error(
