@@ -19,7 +19,7 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
 ) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), allowPositionals: true, options, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -32,6 +32,24 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
     throw new UsageError(`expected ${expected}, got ${count} argument(s)`);
   }
   return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * `--lr -1` as `--lr=-1`: parseArgs takes a value starting with a dash for an option, so a
+ * negative number would be reported as a missing value instead of as the bad number it is.
+ */
+function joinNegativeValues(args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 export function positiveInt(value: string | undefined, fallback: number, flag: string): number {
