@@ -1,10 +1,12 @@
 /**
  * `npm run bench:train`: training throughput (images/s) of LeNet-5 float, BWN and XNOR on
- * xnornet's cpu backend on 1 thread and on all cores, next to PyTorch on the same CPU with the same threads when
+ * xnornet's cpu backend on 1 thread and on all cores and on WebGPU, next to PyTorch on the same CPU with the same threads when
  * `/usr/bin/python3 -c "import torch"` works (Debian's python3-torch; the column is skipped
  * with a note otherwise). Both train on seeded random 28x28 images with Adam, batch 128
  * (the throughput does not depend on the pixels); warm-up batches are not timed.
  *   --batches N   timed batches per row (default 40; --quick 12)
+ *   --gpu-batches N   timed batches of the WebGPU rows (default 4: SwiftShader is slow)
+ *   --no-webgpu   skip the WebGPU rows
  *   --json FILE   rows {engine, mode, threads, batch, images, seconds, imagesPerSecond}
  */
 import { spawnSync } from 'node:child_process';
@@ -17,8 +19,17 @@ import type { LabelledImages } from '../src/train/data/dataset.js';
 import { TrainingSession } from '../src/train/session.js';
 import { loadZooModel } from '../src/zoo/index.js';
 
-const { values } = parseArgs({ options: { batches: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    batches: { type: 'string' },
+    'gpu-batches': { type: 'string' },
+    'no-webgpu': { type: 'boolean' },
+    quick: { type: 'boolean' },
+    json: { type: 'string' },
+  },
+});
 const BATCHES = Number(values.batches ?? (values.quick ? 12 : 40));
+const GPU_BATCHES = Number(values['gpu-batches'] ?? 4);
 const BATCH = 128;
 const WARM_UP = 3;
 const MODES = ['float', 'bwn', 'xnor'] as const;
@@ -47,11 +58,11 @@ function randomImages(count: number): LabelledImages {
   };
 }
 
-async function xnornetRow(mode: (typeof MODES)[number], threads: number): Promise<Row> {
+async function xnornetRow(mode: (typeof MODES)[number], backend: 'cpu' | 'webgpu', threads: number, batches: number): Promise<Row> {
   const session = await TrainingSession.create({
     model: loadZooModel(`lenet5-${mode}`),
     initialise: true,
-    backend: 'cpu',
+    backend,
     threads,
     optimizer: { name: 'adam', momentum: 0, weightDecay: 0, clip: true },
     options: {
@@ -66,13 +77,13 @@ async function xnornetRow(mode: (typeof MODES)[number], threads: number): Promis
   });
   await session.train({ train: randomImages(WARM_UP * BATCH), test: undefined });
   session.epochsDone = 0;
-  const images = BATCHES * BATCH;
+  const images = batches * BATCH;
   const started = performance.now();
   await session.train({ train: randomImages(images), test: undefined });
   const seconds = (performance.now() - started) / 1000;
   session.close();
   return {
-    engine: `xnornet cpu (${session.description})`,
+    engine: `xnornet ${backend} (${session.description})`,
     mode,
     threads,
     batch: BATCH,
@@ -103,10 +114,19 @@ const notes: string[] = [];
 const THREADS = [...new Set([1, availableParallelism()])];
 for (const threads of THREADS) {
   for (const mode of MODES) {
-    rows.push(await xnornetRow(mode, threads));
+    rows.push(await xnornetRow(mode, 'cpu', threads, BATCHES));
     const peer = pytorchRow(mode, threads);
     if (typeof peer === 'string') notes.push(peer);
     else rows.push(peer);
+  }
+}
+if (!values['no-webgpu']) {
+  for (const mode of MODES) {
+    try {
+      rows.push(await xnornetRow(mode, 'webgpu', 1, GPU_BATCHES));
+    } catch (err) {
+      notes.push(`WebGPU ${mode} not run: ${(err as Error).message}`);
+    }
   }
 }
 console.log(`${cpus()[0]?.model ?? 'CPU'}; LeNet-5, batch ${BATCH}, Adam, ${BATCHES} timed batches after ${WARM_UP} warm-up\n`);
