@@ -123,14 +123,43 @@ export function chartSpec(title: string, panels: Panel[], options: ChartOptions 
   return spec as TopLevelSpec;
 }
 
-/** `panels` side by side as an SVG document. */
-export async function chartSvg(title: string, panels: Panel[], options: ChartOptions = {}): Promise<string> {
-  const view = new vega.View(vega.parse(compile(chartSpec(title, panels, options)).spec), { renderer: 'none' });
+async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return `${await view.toSVG()}\n`;
   } finally {
     view.finalize();
   }
+}
+
+/** `panels` side by side as an SVG document. */
+export function chartSvg(title: string, panels: Panel[], options: ChartOptions = {}): Promise<string> {
+  return svgOf(chartSpec(title, panels, options));
+}
+
+export interface Bar {
+  /** The bar's row label, e.g. a model. */
+  label: string;
+  /** Bars of one group share a colour, e.g. a backend. */
+  group: string;
+  value: number;
+}
+
+/** Horizontal bars grouped by colour, on a log axis (timings that span orders of magnitude). */
+export function barChartSvg(title: string, valueTitle: string, bars: Bar[]): Promise<string> {
+  return svgOf({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    data: { values: bars },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'label', type: 'nominal', title: null, sort: null },
+      yOffset: { field: 'group', type: 'nominal' },
+      x: { field: 'value', type: 'quantitative', title: valueTitle, scale: { type: 'log' } },
+      color: { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+    },
+  } as TopLevelSpec);
 }
 
 /** One panel: series over log2 x and log10 y axes (the kernel sweeps' GOPS over channels). */

@@ -26,7 +26,7 @@ import { packActivations, packWeights, sign } from '../src/tensor/bits.js';
 import { ohwiFromOihw } from '../src/tensor/layout.js';
 import { Tensor, shapeSize } from '../src/tensor/tensor.js';
 import { createRng } from '../src/util/random.js';
-import type { ConvShape } from './kernels.js';
+import type { ConvShape } from './kernel-rows.js';
 
 type CpuKernelName = 'xnor_conv' | 'float_conv' | 'xnor_conv_scalar_ts' | 'native_ceiling';
 

@@ -52,7 +52,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { type Panel, type Series, chartSvg } from './chart.js';
 import { type Entry, layerData, medians, timedEntry } from './cpu.js';
 import { type Timed, medianMs } from './harness.js';
-import { type ConvShape, prepare } from './kernels.js';
+import { type ConvShape, prepare } from './kernel-rows.js';
 
 type Backend = 'cpu' | 'webgpu';
 type Impl = 'xnor' | 'xnor_gemm' | 'float' | 'float_gemm' | 'peer';

@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../src/cli/args.js';
+import { formatBytes } from '../src/util/format.js';
 import { markdownTable } from '../src/cli/table.js';
 import { type Runner, createRunner } from '../src/runner/runner.js';
 import { WebGpuExecutor } from '../src/backends/webgpu/executor.js';

@@ -49,7 +49,7 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../src/cli/args.js';
+import { formatBytes } from '../src/util/format.js';
 import { markdownTable } from '../src/cli/table.js';
 import { runReference } from '../src/backends/reference.js';
 import type { Model } from '../src/model/model.js';

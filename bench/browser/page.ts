@@ -10,9 +10,9 @@ export interface PageTiming {
   medianMs: number;
 }
 
-/** Median milliseconds per run of `runs` runs after a warm-up run, on a random batch. */
+/** Median milliseconds per run of `runs` runs after a warm-up run, on a random batch; `url` may name a zoo model (zoo:NAME). */
 export async function timeModel(url: string, backend: Backend, threads: number, batch: number, runs: number): Promise<PageTiming> {
-  const model = await loadModel(new URL(url, location.href));
+  const model = await loadModel(url.startsWith('zoo:') ? url : new URL(url, location.href));
   const runner = await createRunner(model, backend, backend === 'cpu' ? { threads } : {});
   try {
     const rng = createRng(5);

@@ -38,6 +38,7 @@ export interface EpochRecord {
 }
 
 export interface BatchProgress {
+  /** Counted from 0 (EpochRecord.epoch counts from 1: the epochs done). */
   epoch: number;
   epochs: number;
   batch: number;

@@ -23,6 +23,13 @@ const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
+/** Debian's Chromium, headless, with WebGPU on SwiftShader unless `webgpu` is false. */
+export function launchChromium({ webgpu = true } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
+  const flags = webgpu ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((f) => !/webgpu/.test(f)).concat('--disable-features=WebGPU');
+  return chromium.launch({ executablePath: CHROMIUM, args: flags });
+}
+
 export interface BrowserPage {
   page: Page;
   close(): Promise<void>;
@@ -54,18 +61,21 @@ async function bundleForBrowser(entry: string): Promise<Served> {
 }
 
 const CONTENT_TYPES: [RegExp, string][] = [
-  [/^\/$/, 'text/html'],
+  [/(^\/|\.html)$/, 'text/html'],
   [/\.js$/, 'text/javascript'],
+  [/\.css$/, 'text/css'],
   [/\.json$/, 'application/json'],
+  [/\.svg$/, 'image/svg+xml'],
+  [/\.wasm$/, 'application/wasm'],
 ];
 
 /** Headers that make a page cross-origin isolated, which SharedArrayBuffer needs. */
 const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-function serve(files: Served, isolated: boolean): Promise<Server> {
-  files.set('/', '<!doctype html><meta charset="utf-8"><script type="module" src="/entry.js"></script>');
+/** Serves `files` (by path, "/" the page) on 127.0.0.1, with COOP/COEP headers when `isolated`. */
+export function serve(files: Served, isolated: boolean): Promise<Server> {
   const server = createServer((req, res) => {
-    const url = req.url ?? '/';
+    const url = (req.url ?? '/').split(/[?#]/)[0]!;
     const body = files.get(url);
     if (body === undefined) return void res.writeHead(404).end();
     const type = CONTENT_TYPES.find(([pattern]) => pattern.test(url))?.[1] ?? 'application/octet-stream';
@@ -87,13 +97,13 @@ export async function openPageWith(
   readyGlobal: string,
   { extraFiles = new Map(), isolated = false }: PageOptions = {},
 ): Promise<BrowserPage> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
   const files = await bundleForBrowser(entry);
+  files.set('/', '<!doctype html><meta charset="utf-8"><script type="module" src="/entry.js"></script>');
   for (const [path, body] of extraFiles) files.set(path, body);
   const server = await serve(files, isolated);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
