@@ -75,9 +75,9 @@ afterAll(async () => {
 
 const hooksOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { xnornetDemo: TestHooks }).xnornetDemo);
 
-async function openDemo(browser: Browser, hash = ''): Promise<Page> {
+async function openDemo(browser: Browser): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  await page.goto(`${url}${hash}`);
+  await page.goto(url);
   await page.waitForFunction(() => (globalThis as unknown as { xnornetDemo?: TestHooks }).xnornetDemo?.ready, null, { timeout: 60_000 });
   return page;
 }
@@ -251,7 +251,7 @@ describe.skipIf(!browser)('the demo in headless Chromium', () => {
     expect((await hooksOf(page)).errors).toEqual([]);
   }, 300_000);
 
-  it('without WebGPU shows a banner and answers the drawing the same on the CPU backend', async () => {
+  it('without WebGPU, on a phone-sized screen, shows a banner and answers the drawing the same on the CPU backend', async () => {
     const noGpu = await launchChromium({ webgpu: false });
     browsers.push(noGpu);
     const cpuPage = await openDemo(noGpu);
@@ -265,5 +265,9 @@ describe.skipIf(!browser)('the demo in headless Chromium', () => {
     expect(cpuDrawn.label).toBe(drawn.label);
     expect(await cpuPage.locator('#panel-draw .facts').textContent()).toContain('on the CPU backend');
     await screenshot(cpuPage, 'draw-without-webgpu');
+    // A phone-sized screen: everything fits its width.
+    await cpuPage.setViewportSize({ width: 390, height: 844 });
+    expect(await cpuPage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(cpuPage, 'draw-phone');
   }, 120_000);
 });
