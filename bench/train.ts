@@ -7,6 +7,8 @@
  *   --batches N   timed batches per row (default 40; --quick 12)
  *   --gpu-batches N   timed batches of the WebGPU rows (default 4: SwiftShader is slow)
  *   --no-webgpu   skip the WebGPU rows
+ * Each xnornet row runs in a process of its own (`--row mode,backend,threads`), as PyTorch's
+ * do: in one process, a row run after others measured up to 25% slower.
  *   --json FILE   rows {engine, mode, threads, batch, images, seconds, imagesPerSecond}
  */
 import { spawnSync } from 'node:child_process';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     'no-webgpu': { type: 'boolean' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
+    row: { type: 'string' },
   },
 });
 const BATCHES = Number(values.batches ?? (values.quick ? 12 : 40));
@@ -109,12 +112,34 @@ function pytorchRow(mode: string, threads: number): Row | string {
   return { ...r, engine: `PyTorch ${r.torch}` };
 }
 
+/** One xnornet row in a fresh process. */
+function xnornetRowApart(mode: (typeof MODES)[number], backend: 'cpu' | 'webgpu', threads: number): Row {
+  const args = [
+    process.argv[1]!,
+    '--row',
+    `${mode},${backend},${threads}`,
+    '--batches',
+    String(BATCHES),
+    '--gpu-batches',
+    String(GPU_BATCHES),
+  ];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(run.stderr.trim().split('\n').pop());
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as Row;
+}
+
+if (values.row) {
+  const [mode, backend, threads] = values.row.split(',') as [(typeof MODES)[number], 'cpu' | 'webgpu', string];
+  console.log(JSON.stringify(await xnornetRow(mode, backend, Number(threads), backend === 'webgpu' ? GPU_BATCHES : BATCHES)));
+  process.exit(0);
+}
+
 const rows: Row[] = [];
 const notes: string[] = [];
 const THREADS = [...new Set([1, availableParallelism()])];
 for (const threads of THREADS) {
   for (const mode of MODES) {
-    rows.push(await xnornetRow(mode, 'cpu', threads, BATCHES));
+    rows.push(xnornetRowApart(mode, 'cpu', threads));
     const peer = pytorchRow(mode, threads);
     if (typeof peer === 'string') notes.push(peer);
     else rows.push(peer);
@@ -123,7 +148,7 @@ for (const threads of THREADS) {
 if (!values['no-webgpu']) {
   for (const mode of MODES) {
     try {
-      rows.push(await xnornetRow(mode, 'webgpu', 1, GPU_BATCHES));
+      rows.push(xnornetRowApart(mode, 'webgpu', 1));
     } catch (err) {
       notes.push(`WebGPU ${mode} not run: ${(err as Error).message}`);
     }

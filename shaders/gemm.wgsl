@@ -1,57 +1,49 @@
-// C[M, N] = (ACCUMULATE ? C : 0) + op(A) . op(B), row-major: the trainer's convolutions and
-// linear layers, forward and backward, on WebGPU (src/backends/webgpu/kernels/gemm.ts).
-// op(A) is A [M, K], or A stored [K, M] when TRANS_A; op(B) is B [K, N], or B stored [N, K]
-// when TRANS_B. A TILE x TILE workgroup computes a TILE x TILE block of C, one element per
-// invocation, staging TILE x TILE tiles of op(A) and op(B) in workgroup memory; each element
-// sums over k ascending, as the cpu backend's GEMM does.
+// C[M, N] = (ACCUMULATE ? C : 0) + A' . B': the trainer's convolutions and linear layers,
+// forward and backward, on WebGPU (src/backends/webgpu/kernels/gemm.ts).
+// The operands come packed in panels of 4 (src/backends/webgpu/gemm.ts does it on upload,
+// transposing as asked and padding with zeros): a[mb * K + k] holds A'[4 mb .. 4 mb + 3, k],
+// b[k * N4 + nb] holds B'[k, 4 nb .. 4 nb + 3]. Each invocation computes a 4 x 4 block of C
+// in registers from one vec4 of each per k: no bounds checks in the loop, no workgroup
+// memory, no barriers (which emulated adapters such as SwiftShader pay dearly for).
+// Each element sums over k ascending, as the cpu backend's GEMM does.
 // Bindings and uniforms p: declared in src/backends/webgpu/kernels/gemm.ts.
 
-var<workgroup> tileA: array<f32, TILE * TILE>;
-var<workgroup> tileB: array<f32, TILE * TILE>;
-
-fn opA(row: u32, col: u32) -> f32 {
-  if (row >= p.m || col >= p.k) {
-    return 0.0;
+@compute @workgroup_size(WG_N, WG_M)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let nb = id.x;
+  let mb = id.y;
+  if (nb >= p.n4 || mb >= p.m4) {
+    return;
   }
-#if TRANS_A
-  return a[col * p.m + row];
-#else
-  return a[row * p.k + col];
-#endif
-}
-
-fn opB(row: u32, col: u32) -> f32 {
-  if (row >= p.k || col >= p.n) {
-    return 0.0;
+  // Four named accumulators, not an array: an array indexed in a loop may live in memory.
+  var acc0 = vec4f();
+  var acc1 = vec4f();
+  var acc2 = vec4f();
+  var acc3 = vec4f();
+  let aStart = mb * p.k;
+  for (var kk = 0u; kk < p.k; kk++) {
+    let av = a[aStart + kk];
+    let bv = b[kk * p.n4 + nb];
+    acc0 += av.x * bv;
+    acc1 += av.y * bv;
+    acc2 += av.z * bv;
+    acc3 += av.w * bv;
   }
-#if TRANS_B
-  return b[col * p.k + row];
-#else
-  return b[row * p.n + col];
-#endif
-}
-
-@compute @workgroup_size(TILE, TILE)
-fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
-  let row = group.y * TILE + local.y;
-  let col = group.x * TILE + local.x;
-  let at = local.y * TILE + local.x;
-  var sum = 0.0;
-  // Every invocation runs every iteration (no early return): the barriers stay uniform.
-  for (var t = 0u; t < p.k; t += TILE) {
-    tileA[at] = opA(row, t + local.x);
-    tileB[at] = opB(t + local.y, col);
-    workgroupBarrier();
-    for (var kk = 0u; kk < TILE; kk++) {
-      sum += tileA[local.y * TILE + kk] * tileB[kk * TILE + local.x];
+  let acc = array<vec4f, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i++) {
+    let row = mb * 4u + i;
+    if (row >= p.m) {
+      break;
     }
-    workgroupBarrier();
-  }
-  if (row < p.m && col < p.n) {
+    for (var j = 0u; j < 4u; j++) {
+      let col = nb * 4u + j;
+      if (col < p.n) {
 #if ACCUMULATE
-    c[row * p.n + col] += sum;
+        c[row * p.n + col] += acc[i][j];
 #else
-    c[row * p.n + col] = sum;
+        c[row * p.n + col] = acc[i][j];
 #endif
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Gemm, type GemmShape, createGemm } from '../src/backends/cpu/gemm.js';
 import type { Rng } from '../src/util/random.js';
+import { createCpuThreadPool } from '../src/backends/cpu/platform-thread-pool.js';
 import { testRng } from './helpers/random.js';
 
 const KERNELS = ['wasm-simd', 'scalar-ts'] as const;
@@ -172,5 +173,29 @@ describe('the wasm-simd and scalar-ts kernels', () => {
 
   it('default to wasm-simd where WebAssembly SIMD exists (Node 20)', async () => {
     expect((await createGemm()).kernel).toBe('wasm-simd');
+  });
+});
+
+describe("the thread pool's GEMM", () => {
+  // 800 rows split over 3 threads (at least 256 rows each); 40 rows stay on one thread.
+  it.each([
+    { m: 800, n: 37, k: 29, transA: false, transB: false },
+    { m: 800, n: 21, k: 45, transA: true, transB: true },
+    { m: 40, n: 300, k: 17, transA: false, transB: true },
+  ])('gives the single-threaded product bit for bit on 3 threads (%o)', async (shape) => {
+    const pool = await createCpuThreadPool({ threads: 3 });
+    try {
+      const gemm = await createGemm({ kernel: pool.kernel });
+      const data = operands(shape);
+      const whole = product(gemm, data, shape);
+      const a = pool.sharedArray(Float32Array, data.a.length);
+      a.set(data.a);
+      const c = pool.sharedArray(Float32Array, data.c.length);
+      c.set(data.c);
+      await pool.gemm(a, data.b, c, shape);
+      expect(new Uint32Array(c.buffer, c.byteOffset, c.length), `seed ${data.seed}`).toEqual(new Uint32Array(whole.buffer));
+    } finally {
+      await pool.close();
+    }
   });
 });

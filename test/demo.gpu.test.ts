@@ -160,6 +160,17 @@ describe.skipIf(!browser)('the demo in headless Chromium', () => {
     expect(drawn.label).toBe(await cliPrediction(drawn.model, drawn.pixels));
     expect(await page.locator('#panel-draw .facts').textContent()).toMatch(/ms on WebGPU .*packed vs/);
     await screenshot(page, 'draw');
+    // The model switch re-classifies the drawing with the float and BWN MNIST models, then back.
+    for (const mode of ['float', 'bwn', 'xnor']) {
+      await page.locator('.switches label').filter({ hasText: 'Model' }).first().locator('select').selectOption(mode);
+      await page.waitForFunction(
+        (m) => (globalThis as unknown as { xnornetDemo: TestHooks }).xnornetDemo.drawn?.model === `lenet5-${m}-mnist`,
+        mode,
+        {
+          timeout: 30_000,
+        },
+      );
+    }
   }, 120_000);
 
   it('classifies the gallery as the library does in Node, and marks right and wrong', async () => {

@@ -124,6 +124,13 @@ interface Job<A extends Rows> {
 
 /** Values a step must read before splitting it pays: a worker's share costs ~20-50 us to hand over and collect. */
 const SPLIT_MIN_VALUES = 1 << 16;
+/**
+ * Fewest rows of C per thread for splitting a GEMM: a split duplicates the copy and packing of
+ * op(B) in every thread. Measured on LeNet-5 XNOR training, 2 threads (bench/RESULTS.md):
+ * splitting every GEMM 371-397 images/s, at 64 rows 487-489, at 256 rows (only conv2's input
+ * gradient, 500 rows, splits) 551-576, never 512-566; 1 thread 536-589.
+ */
+const GEMM_SPLIT_MIN_ROWS = 256;
 
 class ThreadPool implements CpuThreadPool {
   readonly sharesMemory = canShareMemory();
@@ -197,7 +204,8 @@ class ThreadPool implements CpuThreadPool {
 
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, shape: GemmShape): Promise<void> {
     return this.#queue(() => {
-      const split = this.sharesMemory && !shape.accumulate;
+      // Each thread packs all of op(B) for its rows of C: only enough rows per thread pay for that.
+      const split = this.sharesMemory && !shape.accumulate && shape.m >= GEMM_SPLIT_MIN_ROWS * this.threads;
       const [sharedA, sharedB] = split ? [this.shared(a), this.shared(b)] : [a, b];
       return {
         count: shape.m,
