@@ -137,27 +137,27 @@ export function chartSvg(title: string, panels: Panel[], options: ChartOptions =
   return svgOf(chartSpec(title, panels, options));
 }
 
-export interface Bar {
-  /** The bar's row label, e.g. a model. */
+export interface Dot {
+  /** The row's label, e.g. a model. */
   label: string;
-  /** Bars of one group share a colour, e.g. a backend. */
+  /** Dots of one group share a colour, e.g. a backend. */
   group: string;
   value: number;
 }
 
-/** Horizontal bars grouped by colour, on a log axis (timings that span orders of magnitude). */
-export function barChartSvg(title: string, valueTitle: string, bars: Bar[]): Promise<string> {
+/** A dot per value, one row per label, coloured by group, on a log axis (timings that span orders of magnitude, where bars from zero cannot be drawn). */
+export function dotChartSvg(title: string, valueTitle: string, dots: Dot[]): Promise<string> {
   return svgOf({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     width: 420,
-    data: { values: bars },
-    mark: 'bar',
+    data: { values: dots },
+    mark: { type: 'point', filled: true, size: 90 },
     encoding: {
       y: { field: 'label', type: 'nominal', title: null, sort: null },
-      yOffset: { field: 'group', type: 'nominal' },
       x: { field: 'value', type: 'quantitative', title: valueTitle, scale: { type: 'log' } },
       color: { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+      shape: { field: 'group', type: 'nominal', title: null, legend: { orient: 'bottom' } },
     },
   } as TopLevelSpec);
 }

@@ -209,6 +209,20 @@ describe.skipIf(!browser)('the demo in headless Chromium', () => {
     await screenshot(page, 'inside');
   }, 120_000);
 
+  it('classifies an uploaded picture through the image-to-class path', async () => {
+    await page.click('#tab-upload');
+    // A dark band on white (inverted by the page, as the data is light on black): any class will do, but an answer must come.
+    const png = new PNG({ width: 40, height: 30 });
+    for (let i = 0; i < 40 * 30; i++) png.data.set(i % 40 > 10 && i % 40 < 30 ? [30, 30, 30, 255] : [255, 255, 255, 255], i * 4);
+    await page.setInputFiles('#panel-upload input[type=file]', { name: 'shirt.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+    await page.waitForFunction(() => document.querySelector('#panel-upload .facts')?.textContent?.includes(' ms on '), null, {
+      timeout: 60_000,
+    });
+    expect(await page.locator('#panel-upload .bars li').count()).toBe(5);
+    expect(await page.locator('#panel-upload .answer').textContent()).toMatch(/\S/);
+    await screenshot(page, 'upload');
+  }, 90_000);
+
   it('trains a LeNet-5 in the tab, its loss falling, and uses it', async () => {
     await page.click('#tab-train');
     const choose = (label: string, value: string) =>
@@ -258,6 +272,7 @@ describe.skipIf(!browser)('the demo in headless Chromium', () => {
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await page.locator('#panel-bench table').nth(1).locator('tbody tr').count()).toBe(2 * (threads > 1 ? 3 : 2));
     expect(await page.locator('#panel-bench .chart svg').count()).toBe(1);
+    expect(await page.locator('#panel-bench .chart svg .mark-symbol.role-mark path').count()).toBe(2 * (threads > 1 ? 3 : 2));
     await screenshot(page, 'bench');
     expect((await hooksOf(page)).errors).toEqual([]);
   }, 300_000);

@@ -3,7 +3,7 @@
  * convolution on WebGPU) and model rows (LeNet-5 and ResNet-18, XNOR and float, on WebGPU and
  * the cpu backend), measured in this page by the same code, as a table and a chart.
  */
-import { barChartSvg } from '../../../bench/chart.js';
+import { dotChartSvg } from '../../../bench/chart.js';
 import { TYPICAL, describe, measureShapes } from '../../../bench/kernel-rows.js';
 import { timeModel } from '../../../bench/browser/page.js';
 import { createContext } from '../../../src/index.js';
@@ -85,7 +85,7 @@ export function render(app: App, panel: HTMLElement): void {
         }
       }
       const chart = el('div', { class: 'chart', role: 'img', 'aria-label': 'Median milliseconds per model and backend' });
-      chart.innerHTML = await barChartSvg(
+      chart.innerHTML = await dotChartSvg(
         'Batch 1 latency in this page',
         'median ms (log scale)',
         rows.map((r) => ({ label: r.model, group: r.backend, value: r.medianMs })),

@@ -35,7 +35,7 @@ export async function render(app: App, panel: HTMLElement): Promise<void> {
             'aria-label': `image ${i}: ${truth}, predicted ${top!.label}${ok ? '' : ' (wrong)'}`,
           },
           pixelCanvas(imageOf(samples, i), 28, 28, 72, truth),
-          el('span', { text: `${ok ? '✓' : '✗'} ${top!.label}` }),
+          el('span', { text: ok ? `✓ ${top!.label}` : `✗ ${top!.label}, is ${truth}` }),
         );
         button.addEventListener('click', () => {
           app.looked = { demo, pixels: imageOf(samples, i), caption: `gallery image ${i} (${truth})` };
