@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 missing=()
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
-ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || missing+=(libvulkan1)
+# grep without -q reads all of ldconfig's output: with -q it may exit at the first match, and
+# under pipefail ldconfig's SIGPIPE would then count the loader as missing.
+ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null || missing+=(libvulkan1)
 # Fashion-MNIST for training and the shipped models' tests (xnornet train --dataset fashion-mnist).
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ ${#missing[@]} -gt 0 ]; then
