@@ -7,9 +7,9 @@
  *   --batches N   timed batches per row (default 40; --quick 12)
  *   --gpu-batches N   timed batches of the WebGPU rows (default 4: SwiftShader is slow)
  *   --no-webgpu   skip the WebGPU rows
+ *   --json FILE   rows {engine, mode, threads, batch, images, seconds, imagesPerSecond}
  * Each xnornet row runs in a process of its own (`--row mode,backend,threads`), as PyTorch's
  * do: in one process, a row run after others measured up to 25% slower.
- *   --json FILE   rows {engine, mode, threads, batch, images, seconds, imagesPerSecond}
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

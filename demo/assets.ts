@@ -23,10 +23,8 @@ import { loadFashionMnist } from '../src/train/data/fashion-mnist.js';
 import { totalCost, layerCosts } from '../src/model/costs.js';
 import { modelFromFiles } from '../src/model/model.js';
 import { createRng } from '../src/util/random.js';
+import { ISOLATION_HEADERS } from './isolation-headers.js';
 import type { DemoManifestEntry } from './src/manifest.js';
-
-/** The headers that make a page cross-origin isolated (SharedArrayBuffer for the cpu backend's threads). */
-export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 const MODELS_DIR = new URL('../models/', import.meta.url).pathname;
 const GALLERY = 48;

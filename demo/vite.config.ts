@@ -5,7 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import library from '../vite.config.js';
-import { ISOLATION_HEADERS, demoAssets } from './assets.js';
+import { demoAssets } from './assets.js';
+import { ISOLATION_HEADERS } from './isolation-headers.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

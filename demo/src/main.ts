@@ -50,8 +50,8 @@ async function start(root: HTMLElement): Promise<void> {
     modelFor(dataset) {
       const trained = engine.models.get('trained-in-tab');
       if (trained && dataset === trained.entry.dataset && app.mode === trained.entry.mode && useTrained.checked) return trained;
-      const shipped = engine.find(dataset, app.mode) ?? engine.find(dataset, 'xnor');
-      if (!shipped) throw new Error(`no model for ${dataset} is shipped`);
+      const shipped = engine.find(dataset, app.mode);
+      if (!shipped) throw new Error(`no ${app.mode} model for ${dataset} is shipped`);
       return shipped;
     },
     onSwitch: (listener) => listeners.push(listener),

@@ -91,5 +91,3 @@ export function runOptions(
   if (values.outputs !== undefined) options.outputs = values.outputs.split(',').map((name) => name.trim());
   return { backend, options };
 }
-
-export { formatBytes, formatCount } from '../util/format.js';

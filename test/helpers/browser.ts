@@ -8,6 +8,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { build } from 'vite';
+import { ISOLATION_HEADERS } from '../../demo/isolation-headers.js';
 import viteConfig from '../../vite.config.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -68,9 +69,6 @@ const CONTENT_TYPES: [RegExp, string][] = [
   [/\.svg$/, 'image/svg+xml'],
   [/\.wasm$/, 'application/wasm'],
 ];
-
-/** Headers that make a page cross-origin isolated, which SharedArrayBuffer needs. */
-const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /** Serves `files` (by path, "/" the page) on 127.0.0.1, with COOP/COEP headers when `isolated`. */
 export function serve(files: Served, isolated: boolean): Promise<Server> {

@@ -46,11 +46,10 @@ export function render(app: App, panel: HTMLElement): void {
       const demo = app.modelFor('mnist');
       const prediction = await app.engine.predict(demo, app.backend, pixelsToInput(demo.model, { shape: [1, 1, 28, 28], data: pixels }));
       const top = prediction.classes[0]!;
-      const note = demo.entry.mode === app.mode ? '' : ` (no ${app.mode} MNIST model is shipped: ${demo.entry.mode} shown)`;
       result.replaceChildren(
         el('p', { class: 'answer', text: `It is a ${top[0]!.label}` }),
         probabilityBars(top),
-        el('p', { class: 'facts', text: predictionFacts(prediction, demo, app.backend) + note }),
+        el('p', { class: 'facts', text: predictionFacts(prediction, demo, app.backend) }),
       );
       app.hooks.drawn = { model: demo.entry.name, pixels: Array.from(pixels), label: top[0]!.label };
       insideButton.disabled = false;

@@ -12,7 +12,8 @@ import { loadModel } from '../../runner/load.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { createRng } from '../../util/random.js';
 import { type GpuContext, withContext } from '../../backends/webgpu/context.js';
-import { UsageError, formatBytes, parseCommand, positiveInt, runOptions } from '../args.js';
+import { UsageError, parseCommand, positiveInt, runOptions } from '../args.js';
+import { formatBytes } from '../../util/format.js';
 import type { Io } from '../io.js';
 
 export const usage = `xnornet check <model.json | zoo:NAME>... [--backend all|webgpu|cpu] [--threads T] [--batch N]

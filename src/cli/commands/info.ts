@@ -3,7 +3,8 @@ import { layerCosts, totalCost } from '../../model/costs.js';
 import type { NodeAttrs } from '../../model/graph.js';
 import { loadModel } from '../../runner/load.js';
 import { formatShape } from '../../tensor/tensor.js';
-import { formatBytes, formatCount, parseCommand } from '../args.js';
+import { parseCommand } from '../args.js';
+import { formatBytes, formatCount } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { markdownTable } from '../table.js';
 

@@ -4,7 +4,8 @@ import { packedTensors, saveModel } from '../../model/save.js';
 import { writeSafetensors } from '../../model/safetensors.js';
 import { loadModel } from '../../runner/load.js';
 import { ZOO_PREFIX } from '../../zoo/index.js';
-import { UsageError, formatBytes, parseCommand } from '../args.js';
+import { UsageError, parseCommand } from '../args.js';
+import { formatBytes } from '../../util/format.js';
 import { FileError, checkOutputFolder } from '../files.js';
 import type { Io } from '../io.js';
 

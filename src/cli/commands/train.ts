@@ -13,7 +13,8 @@ import type { BatchProgress } from '../../train/trainer.js';
 import { loadModel } from '../../runner/load.js';
 import { createRng } from '../../util/random.js';
 import { loadZooModel } from '../../zoo/index.js';
-import { UsageError, formatBytes, parseCommand, positiveInt } from '../args.js';
+import { UsageError, parseCommand, positiveInt } from '../args.js';
+import { formatBytes } from '../../util/format.js';
 import { checkOutputFolder } from '../files.js';
 import type { Io } from '../io.js';
 
